@@ -1,0 +1,76 @@
+# Two commands do all set-up: `make up` (the example on the local stack) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+STACK ?= local
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# Pulumi state lives in the repo unless you chose a backend (PULUMI_BACKEND_URL or `pulumi login`).
+export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
+# The local stack holds no real secrets: an empty passphrase, for it alone, unless you set one.
+ifeq ($(STACK),local)
+export PULUMI_CONFIG_PASSPHRASE ?=
+endif
+
+PULUMI_BIN = $(shell cat .pulumi-bin 2>/dev/null)
+PULUMI = PATH="$(PULUMI_BIN):$$PATH" pulumi
+
+.PHONY: help setup up preview refresh destroy outputs test lint format clean
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed node_modules/.installed .pulumi-bin ## Python venv, Azurite, Pulumi CLI (built from Go if needed).
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip install -q --python $(PYTHON) -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Always re-checked: a cached CLI answers in well under a second.
+.pulumi-bin: FORCE
+	@dir=$$(tools/pulumi/build.sh | tail -n 1) && test -n "$$dir" && echo "$$dir" > $@.tmp && mv $@.tmp $@
+FORCE:
+
+.pulumi-state:
+	@mkdir -p $@
+
+stack: setup .pulumi-state
+	@$(PULUMI) stack select --create $(STACK) >/dev/null
+
+up: stack ## Deploy STACK (default: local) with `pulumi up --yes`.
+	$(PULUMI) up --yes --stack $(STACK)
+	@$(MAKE) --no-print-directory outputs STACK=$(STACK)
+
+preview: stack ## Show what `up` would change.
+	$(PULUMI) preview --stack $(STACK)
+
+refresh: stack ## Read the live state back into the stack.
+	$(PULUMI) refresh --yes --stack $(STACK)
+
+destroy: stack ## Remove everything the stack created.
+	$(PULUMI) destroy --yes --stack $(STACK)
+
+outputs: stack ## Print the stack outputs as JSON.
+	@$(PULUMI) stack output --json --stack $(STACK)
+
+lint: $(VENV)/.installed ## ruff check and format check.
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed ## Apply ruff's fixes and formatting.
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup lint ## The whole suite: lint, unit (mocks), provider (Azure ML double), end to end (real engine).
+	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest
+
+clean: ## Remove the venv, node_modules, local state and local workspaces (not the Pulumi CLI cache).
+	rm -rf $(VENV) node_modules .pulumi-state .pulumi-bin .azureml-local .pytest_cache .ruff_cache

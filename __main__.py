@@ -1,0 +1,15 @@
+"""azureml-training: one stack = one Azure ML (or local) training environment."""
+
+import pulumi
+
+from components.assets import MlAssets
+from components.settings import load_settings
+from components.targets import workspace_target
+
+settings = load_settings()
+target = workspace_target(settings)
+assets = MlAssets("ml", settings, target)
+
+pulumi.export("workspace", target.outputs)
+pulumi.export("jobs", assets.jobs)
+pulumi.export("models", assets.models)

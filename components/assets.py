@@ -1,0 +1,176 @@
+"""The stack's Azure ML assets: environments, datastores, data, jobs and models.
+
+Built from the YAML files a stack lists. References between items of the same
+stack (an environment or data asset used by a job, a cluster named in a job, a job
+output registered as a model) resolve to that stack's resources, so Pulumi orders
+them; references to anything else (curated environments, registry assets, existing
+data) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from components.provider import DataAsset, Datastore, Environment, Job, Model
+from components.settings import StackSettings, secret, stack_file
+from components.specs import JobSpec, SpecLoader
+
+# `azureml:<name>`, `azureml:<name>:<version>` or `azureml:<name>@<label>`.
+_ASSET_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^@]+)|@(?P<label>[\w-]+))?$")
+
+
+@dataclass
+class WorkspaceTarget:
+    """Where the assets go: the dynamic resources' `workspace` property and what it waits for."""
+
+    workspace: pulumi.Input[dict]
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    compute: Mapping[str, pulumi.Resource] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """An environment or data asset of this stack, with the version it was declared at."""
+
+    resource: Environment | DataAsset
+    version: str
+
+
+class MlAssets(pulumi.ComponentResource):
+    """Every asset a stack declares, wired together."""
+
+    jobs: pulumi.Output[dict]
+    models: pulumi.Output[dict]
+
+    def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("azureml-training:index:MlAssets", name, None, opts)
+        self._target = target
+        self._loader = SpecLoader(Path.cwd(), stack_file(pulumi.get_stack()))
+        self._name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+        self._environments = dict(self._environment(e) for e in settings.environments)
+        for store in settings.datastores:
+            self._datastore(store)
+        self._data = dict(self._data_asset(d) for d in settings.data)
+        self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
+        model_resources = {entry.name: self._model(entry) for entry in settings.models}
+        self.jobs = pulumi.Output.from_input(
+            {key: {"name": job.name, "status": job.status, "url": job.url} for key, job in self._jobs.items()}
+        )
+        self.models = pulumi.Output.from_input({name: {"version": m.version, "uri": m.uri} for name, m in model_resources.items()})
+        self.register_outputs({"jobs": self.jobs, "models": self.models})
+
+    def _opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._target.depends_on, *(depends_on or [])])
+
+    def _environment(self, entry: Any) -> tuple[str, _Declared]:
+        spec = self._loader.environment(entry)
+        resource = Environment(
+            f"env-{spec.name}",
+            workspace=self._target.workspace,
+            name=spec.name,
+            version=spec.version,
+            definition=spec.definition,
+            content_hash=spec.content_hash,
+            base_dir=spec.base_dir,
+            opts=self._opts(),
+        )
+        return spec.name, _Declared(resource, spec.version)
+
+    def _datastore(self, entry: Any) -> Datastore:
+        spec = self._loader.datastore(entry)
+        credentials = {field_name: secret(key) for field_name, key in entry.credentials.items()}
+        return Datastore(
+            f"datastore-{spec.name}",
+            workspace=self._target.workspace,
+            name=spec.name,
+            definition=spec.definition,
+            credentials=credentials,
+            opts=self._opts(),
+        )
+
+    def _data_asset(self, entry: Any) -> tuple[str, _Declared]:
+        spec = self._loader.data(entry)
+        resource = DataAsset(
+            f"data-{spec.name}",
+            workspace=self._target.workspace,
+            name=spec.name,
+            version=spec.version,
+            definition=spec.definition,
+            content_hash=spec.content_hash,
+            base_dir=spec.base_dir,
+            opts=self._opts(),
+        )
+        return spec.name, _Declared(resource, spec.version)
+
+    def _job(self, entry: Any) -> Job:
+        spec = self._loader.job(entry)
+        definition, depends_on = self._resolve(spec)
+        return Job(
+            spec.key,
+            workspace=self._target.workspace,
+            key=spec.key,
+            name_prefix=self._name_prefix,
+            definition=definition,
+            base_dir=spec.base_dir,
+            code_hash=spec.code_hash,
+            input_hashes=spec.input_hashes,
+            experiment=entry.experiment,
+            wait=entry.wait,
+            timeout_minutes=entry.timeout_minutes,
+            on_delete=entry.on_delete,
+            opts=self._opts(depends_on),
+        )
+
+    def _model(self, entry: Any) -> Model:
+        job = self._jobs[entry.job]
+        return Model(
+            f"model-{entry.name}",
+            workspace=self._target.workspace,
+            name=entry.name,
+            job_name=job.name,
+            output=entry.output,
+            type=entry.type,
+            description=entry.description,
+            definition=self._loader.model(entry),
+            opts=self._opts([job]),
+        )
+
+    def _resolve(self, spec: JobSpec) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+        """Point the job at this stack's environments, data and clusters."""
+        definition: dict[str, Any] = dict(spec.definition)
+        depends_on: list[pulumi.Resource] = []
+        if "environment" in definition:
+            definition["environment"] = self._reference(definition["environment"], self._environments, depends_on)
+        if isinstance(definition.get("trial"), dict) and "environment" in definition["trial"]:
+            trial = dict(definition["trial"])
+            trial["environment"] = self._reference(trial["environment"], self._environments, depends_on)
+            definition["trial"] = trial
+        if isinstance(definition.get("inputs"), dict):
+            definition["inputs"] = {name: self._input(value, depends_on) for name, value in definition["inputs"].items()}
+        compute = str(definition.get("compute", "")).removeprefix("azureml:")
+        if compute in self._target.compute:
+            depends_on.append(self._target.compute[compute])
+        return definition, depends_on
+
+    def _input(self, value: Any, depends_on: list[pulumi.Resource]) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            return {**value, "path": self._reference(value["path"], self._data, depends_on)}
+        return value
+
+    @staticmethod
+    def _reference(value: Any, declared: Mapping[str, _Declared], depends_on: list[pulumi.Resource]) -> Any:
+        match = _ASSET_REFERENCE.match(value) if isinstance(value, str) else None
+        asset = declared.get(match["name"]) if match else None
+        if match is None or asset is None:
+            return value
+        if match["version"] and match["version"] != asset.version:
+            return value  # an explicitly pinned other version lives outside this stack
+        depends_on.append(asset.resource)
+        return asset.resource.asset_id

@@ -1,0 +1,61 @@
+"""Pure helpers over resource properties: unknowns, diffs and deterministic names.
+
+Everything here runs in `check` and `diff`, so it must stay pure: no I/O, no network,
+no azure-ai-ml import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# The engine's sentinel for a value not known until an upstream resource is created.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# Properties the engine adds to every dynamic resource; they never decide a diff.
+ENGINE_KEYS = frozenset({"__provider"})
+
+
+def contains_unknown(value: Any) -> bool:
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def canonical(value: Any) -> str:
+    """A stable text form of a JSON-like value: same meaning, same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def digest(value: Any, length: int = 12) -> str:
+    return hashlib.sha256(canonical(value).encode()).hexdigest()[:length]
+
+
+def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any], nested: Iterable[str] = ()) -> list[str]:
+    """Property paths whose value differs; keys in `nested` are compared one level deeper."""
+    nested = set(nested)
+    paths: list[str] = []
+    for key in sorted((set(olds) | set(news)) - ENGINE_KEYS):
+        old, new = olds.get(key), news.get(key)
+        if key in nested and isinstance(old, Mapping) and isinstance(new, Mapping):
+            paths += [f"{key}.{sub}" for sub in changed_paths(old, new)]
+        elif contains_unknown(new) or old != new:
+            paths.append(key)
+    return paths
+
+
+def needs_replace(path: str, replace_on: Iterable[str]) -> bool:
+    """A path triggers replacement when it, or a parent of it, is listed."""
+    return any(path == rule or path.startswith(f"{rule}.") for rule in replace_on)
+
+
+def azure_name(*parts: str, max_length: int = 255) -> str:
+    """A job or asset name Azure ML accepts: letters, digits, '-' and '_'."""
+    name = "-".join(re.sub(r"[^a-zA-Z0-9_-]+", "-", p).strip("-") for p in parts if p)
+    return name[:max_length].lower()

@@ -1,0 +1,219 @@
+"""Dynamic providers: pure `check` and `diff`, and CRUD delegated to a backend.
+
+The engine unpickles these classes in the provider process by reference to this
+module, so the module holds no state beyond a per-process backend cache that is
+filled on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from components.provider.backend import Backend, Outs, Props, open_backend
+from components.provider.props import azure_name, canonical, changed_paths, contains_unknown, digest, needs_replace
+
+
+@functools.cache
+def _backend_for(workspace_key: str) -> Backend:
+    return open_backend(json.loads(workspace_key))
+
+
+def backend(props: Props) -> Backend:
+    """One backend per workspace and provider process, built on first use."""
+    return _backend_for(canonical(props["workspace"]))
+
+
+class AssetProvider(ResourceProvider):
+    """Shared lifecycle: subclasses name their inputs, what forces replacement, and the backend calls."""
+
+    inputs: ClassVar[frozenset[str]]
+    required: ClassVar[tuple[str, ...]] = ("workspace", "name")
+    # Paths (top-level or `definition.<key>`) that Azure ML cannot change in place.
+    replace_on: ClassVar[tuple[str, ...]] = ("workspace", "name")
+    # Inside `definition`, the keys that can change in place; all others replace.
+    mutable_definition: ClassVar[frozenset[str]] = frozenset({"description", "tags", "display_name"})
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [CheckFailure(key, f"{key} is required") for key in self.required if news.get(key) in (None, "")]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old_inputs = {k: v for k, v in olds.items() if k in self.inputs}
+        new_inputs = {k: v for k, v in news.items() if k in self.inputs}
+        paths = changed_paths(old_inputs, new_inputs, nested={"definition"})
+        replaces = [p for p in paths if self._replaces(p)]
+        # Replacing an object by one of the same name and version must remove the old one first,
+        # or the delete that follows the create would archive the new one.
+        same_identity = all(olds.get(k) == news.get(k) for k in ("name", "version"))
+        return DiffResult(changes=bool(paths), replaces=replaces, delete_before_replace=bool(replaces) and same_identity)
+
+    def _replaces(self, path: str) -> bool:
+        if path.startswith("definition."):
+            return path.removeprefix("definition.").split(".")[0] not in self.mutable_definition
+        return needs_replace(path, self.replace_on)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._create(props)
+        return CreateResult(self.identity(outs), {**props, **outs})
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult({**news, **self._update(olds, news)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        outs = self._read(props)
+        if outs is None:
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, **outs})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._delete(props)
+
+    @staticmethod
+    def identity(outs: Outs) -> str:
+        return f"{outs['name']}:{outs['version']}" if outs.get("version") else str(outs["name"])
+
+    def _create(self, props: Props) -> Outs:
+        raise NotImplementedError
+
+    def _update(self, olds: Props, news: Props) -> Outs:
+        return self._create(news)
+
+    def _read(self, props: Props) -> Outs | None:
+        raise NotImplementedError
+
+    def _delete(self, props: Props) -> None:
+        raise NotImplementedError
+
+
+class LocalWorkspaceProvider(AssetProvider):
+    """The local target's workspace: a folder per stack with the MLflow store."""
+
+    inputs = frozenset({"workspace", "name"})
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).prepare_workspace(props)
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_workspace(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).remove_workspace(props)
+
+
+class EnvironmentProvider(AssetProvider):
+    inputs = frozenset({"workspace", "name", "version", "definition", "content_hash", "base_dir"})
+    required = ("workspace", "name", "version", "definition")
+    replace_on = ("workspace", "name", "version", "content_hash", "base_dir")
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).put_environment(props)
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_environment(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).archive_environment(props)
+
+
+class DatastoreProvider(AssetProvider):
+    inputs = frozenset({"workspace", "name", "definition", "credentials"})
+    required = ("workspace", "name", "definition")
+    replace_on = ("workspace", "name", "definition.type")
+    # A datastore's account, container and credentials are updated in place.
+    mutable_definition = frozenset({"description", "tags", "account_name", "container_name", "endpoint", "protocol", "credentials"})
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).put_datastore(props)
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_datastore(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).delete_datastore(props)
+
+
+class DataProvider(AssetProvider):
+    inputs = frozenset({"workspace", "name", "version", "definition", "content_hash", "base_dir"})
+    required = ("workspace", "name", "version", "definition")
+    replace_on = ("workspace", "name", "version", "content_hash", "base_dir")
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).put_data(props)
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_data(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).archive_data(props)
+
+
+# Job properties that never change what runs, so they are left out of the job's name.
+_JOB_RUN_OPTIONS = frozenset({"wait", "timeout_minutes", "on_delete", "key", "name", "name_prefix"})
+
+
+class JobProvider(AssetProvider):
+    """Command and sweep jobs. The name is derived from what runs, so a re-run create adopts, never duplicates."""
+
+    inputs = frozenset(
+        {"workspace", "key", "name", "name_prefix", "definition", "code_hash", "input_hashes", "base_dir", "experiment"}
+        | {"wait", "timeout_minutes", "on_delete"}
+    )
+    required = ("workspace", "key", "name_prefix", "definition")
+    replace_on = ("workspace", "name", "code_hash", "input_hashes", "base_dir", "experiment")
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        if not result.failures:
+            result.inputs = {**news, "name": self.job_name(news)}
+        return result
+
+    @staticmethod
+    def job_name(props: Mapping[str, Any]) -> str:
+        what_runs = {k: v for k, v in props.items() if k not in _JOB_RUN_OPTIONS and k != "__provider"}
+        if contains_unknown(what_runs):
+            return props.get("name") or ""  # decided once upstream values are known
+        definition = what_runs.get("definition", {})
+        what_runs["definition"] = {k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition}
+        return azure_name(props["name_prefix"], props["key"], digest(what_runs, 10))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        props = {**props, "name": props.get("name") or self.job_name(props)}
+        return super().create(props)
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).submit_job(props)
+
+    def _update(self, olds: Props, news: Props) -> Outs:
+        return backend(news).update_job(olds, news)
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_job(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).remove_job(props, props.get("on_delete", "archive"))
+
+
+class ModelProvider(AssetProvider):
+    """A model registered from a job output (for a sweep, its best trial's)."""
+
+    inputs = frozenset({"workspace", "name", "job_name", "output", "type", "description", "definition"})
+    required = ("workspace", "name", "job_name", "output")
+    replace_on = ("workspace", "name", "job_name", "output", "type")
+
+    def _create(self, props: Props) -> Outs:
+        return backend(props).register_model(props)
+
+    def _update(self, olds: Props, news: Props) -> Outs:
+        # Only the description changes in place: the registered version stays.
+        return backend(news).register_model({**news, "version": olds.get("version")})
+
+    def _read(self, props: Props) -> Outs | None:
+        return backend(props).read_model(props)
+
+    def _delete(self, props: Props) -> None:
+        backend(props).archive_model(props)

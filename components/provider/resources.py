@@ -1,0 +1,163 @@
+"""The dynamic resources: Azure ML assets (and the local workspace) as Pulumi resources.
+
+Usable from any Pulumi Python program; `components/assets.py` builds them from the
+stack's YAML definitions. `workspace` says where they live: see `backend.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from components.provider.providers import (
+    DataProvider,
+    DatastoreProvider,
+    EnvironmentProvider,
+    JobProvider,
+    LocalWorkspaceProvider,
+    ModelProvider,
+)
+
+Input = pulumi.Input
+
+
+def _props(inputs: dict[str, Any], outputs: tuple[str, ...]) -> dict[str, Any]:
+    """Inputs plus the output names, declared as None so they become attributes."""
+    return {**inputs, **{name: None for name in outputs if name not in inputs}}
+
+
+class LocalWorkspace(Resource, module="azureml", name="LocalWorkspace"):
+    """A stack's folder on this machine: MLflow tracking store, model registry, job runs."""
+
+    root: pulumi.Output[str]
+    tracking_uri: pulumi.Output[str]
+
+    def __init__(self, name: str, workspace: Input[dict], opts: pulumi.ResourceOptions | None = None) -> None:
+        props = _props({"workspace": workspace, "name": name}, ("root", "tracking_uri"))
+        super().__init__(LocalWorkspaceProvider(), name, props, opts)
+
+
+class Environment(Resource, module="azureml", name="Environment"):
+    """An environment version; its version is derived from its content when the YAML has none."""
+
+    asset_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        version: str,
+        definition: Input[dict],
+        content_hash: str,
+        base_dir: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "version": version, "definition": definition}
+        inputs |= {"content_hash": content_hash, "base_dir": base_dir}
+        super().__init__(EnvironmentProvider(), resource_name, _props(inputs, ("asset_id",)), opts)
+
+
+class Datastore(Resource, module="azureml", name="Datastore"):
+    """A datastore; credentials are Pulumi secrets and stay secret in state."""
+
+    asset_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        definition: Input[dict],
+        credentials: Input[dict] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "definition": definition, "credentials": credentials or {}}
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["credentials"])
+        super().__init__(DatastoreProvider(), resource_name, _props(inputs, ("asset_id",)), pulumi.ResourceOptions.merge(opts, secret_opts))
+
+
+class DataAsset(Resource, module="azureml", name="Data"):
+    """A data asset whose local file or folder is uploaded (or copied) by content."""
+
+    asset_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+    path: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        version: str,
+        definition: Input[dict],
+        content_hash: str,
+        base_dir: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "version": version, "definition": definition}
+        inputs |= {"content_hash": content_hash, "base_dir": base_dir}
+        super().__init__(DataProvider(), resource_name, _props(inputs, ("asset_id", "path")), opts)
+
+
+class Job(Resource, module="azureml", name="Job"):
+    """A command or sweep job: submitted once per distinct spec, waited for, logs kept."""
+
+    name: pulumi.Output[str]
+    status: pulumi.Output[str]
+    url: pulumi.Output[str]
+    outputs: pulumi.Output[dict]
+    best_trial: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        key: str,
+        name_prefix: str,
+        definition: Input[dict],
+        base_dir: str,
+        code_hash: str | None = None,
+        input_hashes: dict[str, str] | None = None,
+        experiment: str | None = None,
+        wait: bool = True,
+        timeout_minutes: int = 120,
+        on_delete: str = "archive",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "key": key, "name_prefix": name_prefix, "definition": definition, "base_dir": base_dir}
+        inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "experiment": experiment}
+        inputs |= {"wait": wait, "timeout_minutes": timeout_minutes, "on_delete": on_delete}
+        outputs = ("name", "status", "url", "outputs", "best_trial")
+        super().__init__(JobProvider(), resource_name, _props(inputs, outputs), opts)
+
+
+class Model(Resource, module="azureml", name="Model"):
+    """A model version registered from a job's output."""
+
+    version: pulumi.Output[str]
+    uri: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        job_name: Input[str],
+        output: str = "model",
+        type: str = "mlflow_model",
+        description: str | None = None,
+        definition: dict | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "job_name": job_name, "output": output, "type": type}
+        inputs |= {"description": description, "definition": definition or {}}
+        super().__init__(ModelProvider(), resource_name, _props(inputs, ("version", "uri")), opts)

@@ -1,0 +1,363 @@
+"""Stack settings: the one place that knows the project's config keys.
+
+Every `azureml-training:*` key of `stacks/Pulumi.<stack>.yaml` is read here into
+typed, validated settings. Components receive these models, never `pulumi.Config`.
+Bad input raises `pulumi.RunError` with one line naming the stack file, the key
+and what is wrong, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "azureml-training"
+
+Target = Literal["azure", "local"]
+PublicNetworkAccess = Literal["Enabled", "Disabled"]
+IsolationMode = Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]
+OnDelete = Literal["archive", "delete", "keep"]
+StorageRole = Literal["Reader", "Contributor"]
+
+_ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+", re.IGNORECASE)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+class _Settings(BaseModel):
+    """Stack-file objects use camelCase keys; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+def _check_name(value: str | None, pattern: str, rule: str) -> str | None:
+    if value is not None and not re.fullmatch(pattern, value):
+        raise ValueError(f"{value!r} is not a valid name: {rule}")
+    return value
+
+
+class ResourceNames(_Settings):
+    """Overrides for the names derived from project and stack (see components/naming.py)."""
+
+    resource_group: str | None = None
+    storage_account: str | None = None
+    key_vault: str | None = None
+    container_registry: str | None = None
+    application_insights: str | None = None
+    log_analytics: str | None = None
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[-\w.()]{0,89}[-\w()]", "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'")
+
+    @field_validator("storage_account")
+    @classmethod
+    def _storage(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[a-z0-9]{3,24}", "3-24 lowercase letters and digits")
+
+    @field_validator("key_vault")
+    @classmethod
+    def _vault(cls, v: str | None) -> str | None:
+        _check_name(v, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", "3-24 letters, digits and single hyphens, starting with a letter")
+        return v
+
+    @field_validator("container_registry")
+    @classmethod
+    def _registry(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[a-zA-Z0-9]{5,50}", "5-50 letters and digits")
+
+    @field_validator("application_insights", "log_analytics")
+    @classmethod
+    def _monitoring(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[a-zA-Z0-9][-a-zA-Z0-9]{2,62}", "3-63 letters, digits and hyphens, starting with a letter or digit")
+
+
+class WorkspaceSettings(_Settings):
+    """`azureml-training:workspace`: the Azure ML workspace and its dependencies."""
+
+    existing: bool = False
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    existing_resource_group: bool = False
+    name: str | None = None
+    location: str | None = None
+    friendly_name: str | None = None
+    public_network_access: PublicNetworkAccess = "Disabled"
+    isolation_mode: IsolationMode = "AllowInternetOutbound"
+    container_registry: bool = False
+    storage_shared_key_access: bool = False
+    purge_on_destroy: bool = False
+    purge_protection: bool = False
+    protect: bool = False
+    hbi: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    names: ResourceNames = Field(default_factory=ResourceNames)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}", "3-33 letters, digits, '-' or '_', starting with a letter or digit")
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, v: str | None) -> str | None:
+        return ResourceNames._resource_group(v)
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription(cls, v: str | None) -> str | None:
+        if v is not None and not _UUID.match(v):
+            raise ValueError(f"{v!r} is not a subscription id (a GUID)")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WorkspaceSettings:
+        if self.existing:
+            missing = [k for k in ("subscription_id", "resource_group", "name") if getattr(self, k) is None]
+            if missing:
+                keys = ", ".join(to_camel(k) for k in missing)
+                raise ValueError(f"existing: true needs {keys}")
+        if self.purge_on_destroy and self.purge_protection:
+            raise ValueError("purgeOnDestroy and purgeProtection exclude each other: a purge-protected vault cannot be purged")
+        return self
+
+
+class ComputeSettings(_Settings):
+    """One entry of `azureml-training:compute`: an AmlCompute cluster."""
+
+    name: str
+    vm_size: str = "Standard_DS3_v2"
+    min_nodes: Annotated[int, Field(ge=0)] = 0
+    max_nodes: Annotated[int, Field(ge=1)] = 1
+    low_priority: bool = False
+    idle_seconds_before_scale_down: Annotated[int, Field(ge=0)] = 1800
+    subnet_id: str | None = None
+    node_public_ip: bool = True
+    storage_role: StorageRole = "Contributor"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _check_name(v, r"[a-zA-Z][a-zA-Z0-9-]{1,15}", "2-16 letters, digits and hyphens, starting with a letter")
+        return v
+
+    @field_validator("vm_size")
+    @classmethod
+    def _vm_size(cls, v: str) -> str:
+        _check_name(v, r"(?i)standard_[a-z0-9_]+", "an Azure VM size such as Standard_DS3_v2")
+        return v
+
+    @field_validator("subnet_id")
+    @classmethod
+    def _subnet(cls, v: str | None) -> str | None:
+        if v is not None and not (_ARM_ID.match(v) and "/subnets/" in v.lower()):
+            raise ValueError(f"{v!r} is not a subnet resource id")
+        return v
+
+    @model_validator(mode="after")
+    def _nodes(self) -> ComputeSettings:
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(f"minNodes ({self.min_nodes}) is greater than maxNodes ({self.max_nodes})")
+        return self
+
+
+class LocalSettings(_Settings):
+    """`azureml-training:local`: where and how the local target runs."""
+
+    root: str = ".azureml-local"
+    concurrency: Annotated[int, Field(ge=1)] = Field(default_factory=lambda: os.cpu_count() or 1)
+
+
+class _FileEntry(_Settings):
+    file: Path
+
+
+class EnvironmentEntry(_FileEntry):
+    """One entry of `azureml-training:environments`: an environment YAML."""
+
+
+class DataEntry(_FileEntry):
+    """One entry of `azureml-training:data`: a data asset YAML whose path is local."""
+
+
+class DatastoreEntry(_FileEntry):
+    """One entry of `azureml-training:datastores`.
+
+    `credentials` maps a credential field of the datastore YAML (account_key,
+    sas_token, client_secret, connection_string) to the name of a secret config key.
+    """
+
+    credentials: dict[str, str] = Field(default_factory=dict)
+
+
+class JobEntry(_FileEntry):
+    """One entry of `azureml-training:jobs`: a command or sweep job YAML."""
+
+    key: str | None = None
+    compute: str | None = None
+    experiment: str | None = None
+    wait: bool = True
+    timeout_minutes: Annotated[int, Field(ge=1)] = 120
+    on_delete: OnDelete = "archive"
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        return _check_name(v, r"[a-zA-Z][a-zA-Z0-9_-]{0,39}", "1-40 letters, digits, '-' or '_', starting with a letter")
+
+    @property
+    def job_key(self) -> str:
+        return self.key or re.sub(r"[^a-zA-Z0-9_-]", "-", self.file.stem)
+
+
+class ModelEntry(_Settings):
+    """One entry of `azureml-training:models`: a model registered from a job output."""
+
+    name: str
+    job: str
+    output: str = "model"
+    file: Path | None = None
+    type: Literal["mlflow_model", "custom_model", "triton_model"] = "mlflow_model"
+    description: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _check_name(v, r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}", "letters, digits, '-', '_' or '.', starting with a letter or digit")
+        return v
+
+
+class StackSettings(_Settings):
+    """Everything a stack file says, validated."""
+
+    target: Target = "azure"
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    compute: list[ComputeSettings] = Field(default_factory=list)
+    local: LocalSettings = Field(default_factory=LocalSettings)
+    environments: list[EnvironmentEntry] = Field(default_factory=list)
+    datastores: list[DatastoreEntry] = Field(default_factory=list)
+    data: list[DataEntry] = Field(default_factory=list)
+    jobs: list[JobEntry] = Field(default_factory=list)
+    models: list[ModelEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> StackSettings:
+        _unique("compute", [c.name for c in self.compute])
+        keys = [j.job_key for j in self.jobs]
+        _unique("jobs", keys)
+        _unique("models", [m.name for m in self.models])
+        for i, model in enumerate(self.models):
+            if model.job not in keys:
+                raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
+        if self.target == "azure" and not self.workspace.existing and self.workspace.location is None:
+            raise ValueError("workspace.location is required to create a workspace (or set workspace.existing: true)")
+        return self
+
+
+def _unique(key: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{key}: {name!r} appears twice")
+        seen.add(name)
+
+
+class SettingsError(pulumi.RunError):
+    """A stack file is wrong; the message is the one line the user sees."""
+
+
+def stack_file(stack: str) -> str:
+    return f"stacks/Pulumi.{stack}.yaml"
+
+
+def _project_keys() -> dict[str, Any]:
+    """Every `azureml-training:*` key set for this run (engine env or mocks)."""
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+
+
+def _parse(key: str, raw: Any) -> Any:
+    """Config values arrive as strings; objects and lists as JSON text."""
+    if not isinstance(raw, str) or key == "target" or key in _secret_key_names():
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _secret_key_names() -> set[str]:
+    prefix = f"{NAMESPACE}:"
+    keys = runtime_config.get_config_secret_keys_env() + list(runtime_config._SECRET_KEYS.get())
+    return {k[len(prefix) :] for k in keys if k.startswith(prefix)}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _files_exist(settings: StackSettings, root: Path) -> None:
+    groups = {"environments": settings.environments, "datastores": settings.datastores, "data": settings.data, "jobs": settings.jobs}
+    for key, entries in groups.items():
+        for i, entry in enumerate(entries):
+            if not (root / entry.file).is_file():
+                raise ValueError(f"{key}[{i}].file: {str(entry.file)!r} does not exist (paths are relative to the repository root)")
+    for i, model in enumerate(settings.models):
+        if model.file is not None and not (root / model.file).is_file():
+            raise ValueError(f"models[{i}].file: {str(model.file)!r} does not exist (paths are relative to the repository root)")
+
+
+def _secret_credentials(settings: StackSettings, secrets: set[str]) -> None:
+    for i, store in enumerate(settings.datastores):
+        for field, key in store.credentials.items():
+            if key not in secrets:
+                raise ValueError(
+                    f"datastores[{i}].credentials.{field}: {NAMESPACE}:{key} must be set as a secret "
+                    f"(pulumi config set --secret {NAMESPACE}:{key} ...)"
+                )
+
+
+def load_settings(stack: str | None = None, root: Path | None = None) -> StackSettings:
+    """Read and validate every project config key of the current stack."""
+    stack = stack or pulumi.get_stack()
+    root = root or Path.cwd()
+    where = stack_file(stack)
+    values = {k: _parse(k, v) for k, v in _project_keys().items()}
+    known = set(StackSettings.model_fields) | {to_camel(k) for k in StackSettings.model_fields}
+    secrets = _secret_key_names()
+    referenced = {
+        key for store in values.get("datastores") or [] if isinstance(store, dict) for key in (store.get("credentials") or {}).values()
+    }
+    for key in sorted(set(values) - known - referenced):
+        raise SettingsError(f"{where}: {NAMESPACE}:{key}: unknown key (known keys: {', '.join(sorted(StackSettings.model_fields))})")
+    settings_values = {k: v for k, v in values.items() if k in known}
+    try:
+        settings = StackSettings.model_validate(settings_values)
+        _files_exist(settings, root)
+        _secret_credentials(settings, secrets)
+    except ValidationError as err:
+        first = err.errors()[0]
+        path = _location(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        prefix = f"{NAMESPACE}:{path}: " if path else f"{NAMESPACE}:"
+        raise SettingsError(f"{where}: {prefix}{message}") from None
+    except ValueError as err:
+        raise SettingsError(f"{where}: {NAMESPACE}:{err}") from None
+    return settings
+
+
+def secret(key: str) -> pulumi.Output[str]:
+    """A secret config value named by a stack setting (for example a datastore key)."""
+    return pulumi.Config(NAMESPACE).require_secret(key)

@@ -1,0 +1,214 @@
+"""Azure ML CLI v2 YAML definitions, loaded and validated with azure-ai-ml's own loaders.
+
+Runs in the Pulumi program (never in `check` or `diff`). An invalid file fails the
+program with one line naming the file and the field. Local content (code folders,
+data files, conda files) is hashed the way `az ml` does, honouring .amlignore and
+.gitignore, so unchanged content means no change in preview and no upload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.provider.props import digest
+from components.settings import DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
+
+# Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
+SECRET_FIELDS = frozenset({"account_key", "sas_token", "client_secret", "connection_string", "key", "secret"})
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated YAML file: its body as a dict and where its relative paths start."""
+
+    file: Path
+    body: dict[str, Any]
+
+    @property
+    def base_dir(self) -> str:
+        return self.file.parent.as_posix()
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    name: str
+    version: str
+    definition: dict[str, Any]
+    content_hash: str
+    base_dir: str
+
+
+@dataclass(frozen=True)
+class DatastoreSpec:
+    name: str
+    definition: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    name: str
+    version: str
+    definition: dict[str, Any]
+    content_hash: str
+    base_dir: str
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    key: str
+    definition: dict[str, Any]
+    base_dir: str
+    code_hash: str | None
+    input_hashes: dict[str, str] = field(default_factory=dict)
+
+
+class SpecLoader:
+    """Loads one stack's YAML files relative to the repository root."""
+
+    def __init__(self, root: Path, stack_file: str) -> None:
+        self._root = root
+        self._stack_file = stack_file
+        # The SDK warns about its own experimental schema classes on every load; users can't act on it.
+        logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+
+    def environment(self, entry: EnvironmentEntry) -> EnvironmentSpec:
+        from azure.ai.ml import load_environment
+
+        definition = self._load(entry.file, load_environment)
+        body = definition.body
+        content = [body.get(k) for k in ("image", "build", "conda_file", "inference_config", "os_type")]
+        content += [self._hash_path(definition, body["conda_file"])] if isinstance(body.get("conda_file"), str) else []
+        build_path = (body.get("build") or {}).get("path")
+        content += [self._hash_path(definition, build_path)] if build_path else []
+        content_hash = digest(content, 16)
+        return EnvironmentSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+
+    def datastore(self, entry: DatastoreEntry) -> DatastoreSpec:
+        from azure.ai.ml import load_datastore
+
+        definition = self._load(entry.file, load_datastore)
+        inline = SECRET_FIELDS & set(definition.body.get("credentials") or {})
+        if inline:
+            raise self._error(
+                entry.file,
+                f"credentials.{sorted(inline)[0]}: secrets may not be written in the file; "
+                "name a secret config key under this datastore's `credentials` in the stack file instead",
+            )
+        return DatastoreSpec(definition.body["name"], definition.body)
+
+    def data(self, entry: DataEntry) -> DataSpec:
+        from azure.ai.ml import load_data
+
+        definition = self._load(entry.file, load_data)
+        body = definition.body
+        path = str(body.get("path", ""))
+        content_hash = self._hash_path(definition, path) if _is_local(path) else digest(path, 16)
+        return DataSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+
+    def job(self, entry: JobEntry) -> JobSpec:
+        from azure.ai.ml import load_job
+
+        overrides: dict[str, Any] = {}
+        if entry.compute:
+            overrides["compute"] = f"azureml:{entry.compute}"
+        if entry.experiment:
+            overrides["experiment_name"] = entry.experiment
+        definition = self._load(entry.file, load_job, [overrides] if overrides else [])
+        body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
+        code = body.get("code") or (body.get("trial") or {}).get("code")
+        code_hash = self._hash_path(definition, code) if isinstance(code, str) and _is_local(code) else None
+        input_hashes = {
+            name: self._hash_path(definition, spec["path"])
+            for name, spec in (body.get("inputs") or {}).items()
+            if isinstance(spec, dict) and _is_local(str(spec.get("path", "")))
+        }
+        return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes)
+
+    def model(self, entry: ModelEntry) -> dict[str, Any]:
+        if entry.file is None:
+            return {}
+        from azure.ai.ml import load_model
+
+        body = self._load(entry.file, load_model).body
+        # The path comes from the job output; a path in the file would contradict it.
+        return {k: v for k, v in body.items() if k not in ("$schema", "path")}
+
+    def _load(self, file: Path, loader: Callable[..., Any], overrides: list[dict[str, Any]] | None = None) -> Definition:
+        path = self._root / file
+        try:
+            body = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark else ""
+            raise self._error(file, f"invalid YAML: {where}{getattr(err, 'problem', None) or err}") from None
+        if not isinstance(body, dict):
+            raise self._error(file, "expected a mapping of Azure ML CLI v2 fields")
+        try:
+            loader(source=path, params_override=overrides or [])
+        except Exception as err:  # noqa: BLE001 - the SDK raises marshmallow, ValidationException and others
+            raise self._error(file, _first_problem(str(err))) from None
+        return Definition(file, body)
+
+    def _hash_path(self, definition: Definition, relative: str) -> str:
+        from azure.ai.ml._utils._asset_utils import get_content_hash, get_ignore_file
+
+        path = (self._root / definition.base_dir / relative.removeprefix("file:")).resolve()
+        if not path.exists():
+            raise self._error(definition.file, f"{relative!r} does not exist (relative to {definition.base_dir or '.'}/)")
+        ignore = get_ignore_file(path if path.is_dir() else path.parent)
+        return str(get_content_hash(path, ignore))[:16]
+
+    def _error(self, file: Path, message: str) -> SettingsError:
+        return SettingsError(f"{self._stack_file}: {file}: {message}")
+
+
+def _is_local(path: str) -> bool:
+    return bool(path) and not re.match(r"^(azureml:|https?://|wasbs?://|abfss?://|adl://|azureml://)", path)
+
+
+def _first_problem(message: str) -> str:
+    """The first field and problem in an azure-ai-ml validation message, on one line."""
+    for blob in _json_objects(message):
+        found = _first_leaf(blob)
+        if found:
+            return found
+    first_lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return " ".join(first_lines[:3])[:300]
+
+
+def _json_objects(text: str) -> list[Any]:
+    """Every JSON object embedded in a text, outermost first, nested messages unpacked."""
+    found: list[Any] = []
+    decoder = json.JSONDecoder()
+    for start in (m.start() for m in re.finditer(r"\{", text)):
+        try:
+            value, _ = decoder.raw_decode(text[start:])
+        except json.JSONDecodeError:
+            continue
+        found.append(value)
+    return found
+
+
+def _first_leaf(value: Any, path: str = "") -> str | None:
+    if isinstance(value, dict) and "errors" in value:
+        for error in value["errors"]:
+            nested = _first_problem(error.get("message", "")) if "{" in error.get("message", "") else None
+            return nested or f"{error.get('path', '*')}: {error.get('message', '')}"
+        return None
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            found = _first_leaf(sub, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return f"{path or '*'}: {value[0]}"
+    return None
