@@ -1,0 +1,144 @@
+"""Dynamic providers: `check` and `diff` are pure, replace what Azure ML cannot update, and name jobs deterministically."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from components.provider.props import UNKNOWN
+from components.provider.providers import DatastoreProvider, EnvironmentProvider, JobProvider, ModelProvider
+
+WORKSPACE = {"target": "local", "root": ".azureml-local/test", "concurrency": 1, "stack": "test"}
+
+
+def job_props(**changes: Any) -> dict[str, Any]:
+    definition = {"type": "command", "command": "python train.py", "code": "src", "environment": "azureml:env:1", "compute": "azureml:cpu"}
+    props = {
+        "workspace": WORKSPACE,
+        "key": "train",
+        "name_prefix": "azureml-training-test",
+        "definition": definition,
+        "base_dir": "jobs",
+        "code_hash": "abc",
+        "input_hashes": {},
+        "experiment": None,
+        "wait": True,
+        "timeout_minutes": 120,
+        "on_delete": "archive",
+    }
+    for key, value in changes.items():
+        if key.startswith("definition_"):
+            props["definition"] = {**props["definition"], key.removeprefix("definition_"): value}
+        else:
+            props[key] = value
+    return JobProvider().check({}, props).inputs
+
+
+def test_job_name_is_derived_from_stack_key_and_what_runs() -> None:
+    name = job_props()["name"]
+    assert name.startswith("azureml-training-test-train-")
+    assert name == job_props()["name"]
+
+
+def test_job_name_changes_with_the_command_but_not_with_run_options() -> None:
+    base = job_props()["name"]
+    assert job_props(definition_command="python train.py --C 2")["name"] != base
+    assert job_props(wait=False, timeout_minutes=5, on_delete="keep")["name"] == base
+    assert job_props(definition_display_name="nicer")["name"] == base
+
+
+def test_check_reports_missing_required_properties() -> None:
+    result = JobProvider().check({}, {"workspace": WORKSPACE, "key": "train"})
+    assert sorted(f.property for f in result.failures) == ["definition", "name_prefix"]
+
+
+def test_unchanged_job_has_no_diff() -> None:
+    olds = {**job_props(), "status": "Completed", "url": "file:///x"}
+    result = JobProvider().diff("id", olds, job_props())
+    assert (result.changes, result.replaces) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"definition_command": "python train.py --epochs 3"}, {"definition.command", "name"}),
+        ({"code_hash": "def"}, {"code_hash", "name"}),
+        ({"definition_environment": "azureml:env:2"}, {"definition.environment", "name"}),
+        ({"definition_compute": "azureml:gpu"}, {"definition.compute", "name"}),
+        ({"definition_distribution": {"type": "pytorch"}}, {"definition.distribution", "name"}),
+        ({"definition_resources": {"instance_count": 2}}, {"definition.resources", "name"}),
+    ],
+)
+def test_what_runs_changing_replaces_the_job(change: dict[str, Any], expected: set[str]) -> None:
+    result = JobProvider().diff("id", job_props(), job_props(**change))
+    assert result.changes is True
+    assert set(result.replaces) == expected
+
+
+def test_display_name_and_run_options_update_in_place() -> None:
+    result = JobProvider().diff("id", job_props(), job_props(definition_display_name="nicer", wait=False))
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_unknown_upstream_value_is_a_change() -> None:
+    news = job_props(definition_environment=UNKNOWN)
+    result = JobProvider().diff("id", job_props(), news)
+    assert "definition.environment" in result.replaces
+
+
+def environment_props(**changes: Any) -> dict[str, Any]:
+    definition = {"name": "env", "image": "mcr.microsoft.com/azureml/base:latest", "conda_file": "conda.yml"}
+    props = {"workspace": WORKSPACE, "name": "env", "version": "1a2b", "definition": definition, "content_hash": "h1", "base_dir": "jobs"}
+    return {**props, **changes}
+
+
+def test_environment_content_change_replaces_with_a_new_version() -> None:
+    result = EnvironmentProvider().diff("env:1a2b", environment_props(), environment_props(version="3c4d", content_hash="h2"))
+    assert set(result.replaces) == {"content_hash", "version"}
+    assert result.delete_before_replace is False
+
+
+def test_environment_replaced_under_the_same_version_is_deleted_first() -> None:
+    result = EnvironmentProvider().diff("env:1", environment_props(version="1"), environment_props(version="1", content_hash="h2"))
+    assert result.replaces == ["content_hash"]
+    assert result.delete_before_replace is True
+
+
+def test_environment_description_updates_in_place() -> None:
+    news = environment_props(definition={**environment_props()["definition"], "description": "now documented"})
+    result = EnvironmentProvider().diff("env:1a2b", environment_props(), news)
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_datastore_credentials_rotate_in_place_but_type_replaces() -> None:
+    olds = {"workspace": WORKSPACE, "name": "blob", "definition": {"type": "azure_blob", "account_name": "a"}, "credentials": {"k": "1"}}
+    rotated = {**olds, "credentials": {"k": "2"}}
+    assert DatastoreProvider().diff("blob", olds, rotated).replaces == []
+    retyped = {**olds, "definition": {"type": "azure_file", "account_name": "a"}}
+    assert DatastoreProvider().diff("blob", olds, retyped).replaces == ["definition.type"]
+
+
+def test_model_from_another_job_is_a_new_registration() -> None:
+    olds = {"workspace": WORKSPACE, "name": "m", "job_name": "j1", "output": "model", "type": "mlflow_model", "version": "1"}
+    result = ModelProvider().diff("m:1", olds, {**olds, "job_name": "j2"})
+    assert result.replaces == ["job_name"]
+
+
+def test_check_and_diff_import_neither_azure_ai_ml_nor_a_backend() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from tests.provider.test_providers import job_props
+        from components.provider.providers import JobProvider
+        JobProvider().diff("id", job_props(), job_props(definition_command="x"))
+        heavy = ("azure", "mlflow", "components.provider.local", "components.provider.azure")
+        loaded = sorted(m for m in sys.modules if m.startswith(heavy))
+        print(loaded)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
