@@ -26,7 +26,7 @@ setup: $(VENV)/.installed node_modules/.installed .pulumi-bin ## Python venv, Az
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	@$(PYTHON) -m pip install -q --disable-pip-version-check uv==0.13.9
+	@test -x $(VENV)/bin/uv || $(PYTHON) -m pip install -q --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip install -q --python $(PYTHON) -r requirements.txt
 	@touch $@
 

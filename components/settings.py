@@ -127,6 +127,11 @@ class WorkspaceSettings(_Settings):
                 raise ValueError(f"existing: true needs {keys}")
         if self.purge_on_destroy and self.purge_protection:
             raise ValueError("purgeOnDestroy and purgeProtection exclude each other: a purge-protected vault cannot be purged")
+        if self.existing_resource_group and self.resource_group is None and self.names.resource_group is None:
+            raise ValueError("existingResourceGroup: true needs resourceGroup (the group to deploy into)")
+        if self.resource_group and self.names.resource_group and self.resource_group != self.names.resource_group:
+            groups = f"resourceGroup ({self.resource_group!r}) and names.resourceGroup ({self.names.resource_group!r})"
+            raise ValueError(f"{groups} disagree: set one")
         return self
 
 
@@ -351,6 +356,8 @@ def load_settings(stack: str | None = None, root: Path | None = None) -> StackSe
         first = err.errors()[0]
         path = _location(first["loc"])
         message = first["msg"].removeprefix("Value error, ")
+        if message.startswith("Input should") and isinstance(first.get("input"), str | int | float | bool):
+            message += f" (got {first['input']!r})"
         prefix = f"{NAMESPACE}:{path}: " if path else f"{NAMESPACE}:"
         raise SettingsError(f"{where}: {prefix}{message}") from None
     except ValueError as err:

@@ -1,0 +1,88 @@
+"""An AmlCompute cluster in the workspace, with its identity's data-plane roles.
+
+The cluster runs as its own system-assigned identity; that identity gets Storage Blob Data
+Reader or Contributor (`storageRole`) on the workspace's storage account and AcrPull on its
+container registry when there is one (see components/rbac.py). The public SSH port is closed
+explicitly: the API's default, NotSpecified, leaves it open on clusters outside a VNet.
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from components import rbac
+from components.settings import ComputeSettings
+from components.workspace import Workspace
+
+TYPE = "azureml-training:index:ComputeCluster"
+
+
+def idle_duration(seconds: int) -> str:
+    """Seconds as the ISO-8601 duration AmlCompute expects, e.g. 1800 -> PT30M, 90 -> PT1M30S."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else "", f"{secs}S" if secs else ""]
+    return "PT" + ("".join(parts) or "0S")
+
+
+def _properties(settings: ComputeSettings) -> ml.AmlComputeArgs:
+    return ml.AmlComputeArgs(
+        compute_type=ml.ComputeType.AML_COMPUTE.value,
+        properties=ml.AmlComputePropertiesArgs(
+            os_type=ml.OsType.LINUX,
+            vm_size=settings.vm_size,
+            vm_priority=ml.VmPriority.LOW_PRIORITY if settings.low_priority else ml.VmPriority.DEDICATED,
+            scale_settings=ml.ScaleSettingsArgs(
+                min_node_count=settings.min_nodes,
+                max_node_count=settings.max_nodes,
+                node_idle_time_before_scale_down=idle_duration(settings.idle_seconds_before_scale_down),
+            ),
+            remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
+            enable_node_public_ip=settings.node_public_ip,
+            subnet=ml.ResourceIdArgs(id=settings.subnet_id) if settings.subnet_id else None,
+        ),
+    )
+
+
+class ComputeCluster(pulumi.ComponentResource):
+    """An AmlCompute cluster named `settings.name`; `compute_name` is its name in the workspace."""
+
+    def __init__(self, name: str, settings: ComputeSettings, workspace: Workspace, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        compute = ml.Compute(
+            f"{name}-compute",
+            compute_name=settings.name,
+            resource_group_name=workspace.resource_group_name,
+            workspace_name=workspace.workspace_name,
+            location=workspace.location,
+            identity=ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
+            properties=_properties(settings),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.compute_name: pulumi.Output[str] = compute.name
+        self.principal_id: pulumi.Output[str] = compute.identity.apply(lambda identity: identity.principal_id if identity else "")
+        self._grant_roles(name, settings, workspace)
+        self.register_outputs({"compute_name": self.compute_name, "principal_id": self.principal_id})
+
+    def _grant_roles(self, name: str, settings: ComputeSettings, workspace: Workspace) -> None:
+        opts = pulumi.ResourceOptions(parent=self)
+        rbac.grant(
+            f"{name}-storage-blob-{settings.storage_role.lower()}",
+            role=rbac.STORAGE_ROLES[settings.storage_role],
+            scope=workspace.storage_account_id,
+            principal_id=self.principal_id,
+            subscription_id=workspace.subscription_id,
+            principal_type="ServicePrincipal",
+            opts=opts,
+        )
+        if workspace.container_registry_id is not None:
+            rbac.grant(
+                f"{name}-acr-pull",
+                role=rbac.ACR_PULL,
+                scope=workspace.container_registry_id,
+                principal_id=self.principal_id,
+                subscription_id=workspace.subscription_id,
+                principal_type="ServicePrincipal",
+                opts=opts,
+            )

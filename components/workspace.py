@@ -1,0 +1,426 @@
+"""The Azure ML workspace and everything it stands on, secure by default.
+
+`Workspace` creates (or reuses) the resource group, then Log Analytics with workspace-based
+Application Insights, a Key Vault (RBAC, soft delete), a Storage account reachable only with
+Entra ID (TLS 1.2, HTTPS, no public blobs, no shared keys unless asked), an optional Container
+Registry without admin user, and the AML workspace with a system-assigned identity that reads
+its system datastores by identity. The deploying principal gets Storage Blob Data Contributor,
+so uploads work with shared keys off.
+
+Purge on destroy (`workspace.purgeOnDestroy`): Azure keeps a deleted AML workspace (14 days)
+and a deleted Key Vault (7-90 days) soft-deleted, and their names stay taken, so a destroyed
+stack could not be re-created under the same names. pulumi-azure-native v3 has no switch for
+this: its delete is a plain ARM DELETE (no `forceToPurge`) and it never purges vaults. So the
+component binds Pulumi resource hooks, which run in this program around the provider's delete:
+
+- before the workspace is deleted, a `DELETE <workspace id>?forceToPurge=true` deletes it
+  permanently (what `az ml workspace delete --permanently-delete` does); the provider's own
+  delete then finds nothing left, which it treats as done. Running before the delete means a
+  failed purge stops the destroy with the workspace still in the state, ready for a retry.
+- after the vault is deleted, `POST .../locations/<location>/deletedVaults/<name>/purge`.
+
+The hooks run on every delete of those two resources: a destroy, their removal from the
+program, or a change that replaces them.
+
+Both wait for Azure's long-running operation, so a `pulumi up` straight after the destroy
+finds the names free. Delete hooks only run when the program runs: `pulumi destroy` must be
+given `--run-program` (the engine refuses a destroy without it while hooks are bound). The
+hooks use the deploying identity: ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID when set,
+otherwise azure-identity's DefaultAzureCredential (Azure CLI login, managed identity, ...).
+Log Analytics needs no purge: re-creating a soft-deleted one by name recovers it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pulumi
+from pulumi_azure_native import (
+    applicationinsights,
+    authorization,
+    containerregistry,
+    keyvault,
+    machinelearningservices,
+    operationalinsights,
+    resources,
+    storage,
+)
+
+from components import rbac
+from components.naming import AzureNames, derive_names
+from components.settings import WorkspaceSettings
+
+TYPE = "azureml-training:index:Workspace"
+STUDIO_URL = "https://ml.azure.com/?wsid={workspace_id}"
+MLFLOW_TRACKING_URI = "azureml://{location}.api.azureml.ms/mlflow/v1.0{workspace_id}"
+LOG_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every child needs to know: the component, its settings, names, place and tags."""
+
+    component: pulumi.ComponentResource
+    name: str
+    settings: WorkspaceSettings
+    names: AzureNames
+    location: str
+    tags: dict[str, str]
+
+    def child(self, protect: bool = False, hooks: pulumi.ResourceHookBinding | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.component, protect=protect, hooks=hooks)
+
+
+class Workspace(pulumi.ComponentResource):
+    """An Azure ML workspace with its storage, vault, monitoring and optional registry.
+
+    Outputs: subscription_id, resource_group_name, workspace_name, workspace_id, studio_url,
+    mlflow_tracking_uri, storage_account_name, and `outputs` (the same, to export). Compute
+    clusters also read location, storage_account_id and container_registry_id (None without one).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        settings: WorkspaceSettings,
+        project: str,
+        stack: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if settings.location is None:
+            raise ValueError("a new workspace needs a location")
+        super().__init__(TYPE, name, None, opts)
+        tags = {"project": project, "stack": stack, "managed-by": "pulumi", **settings.tags}
+        plan = _Plan(self, name, settings, derive_names(project, stack, settings), settings.location, tags)
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        hooks = _PurgeHooks(name, enabled=settings.purge_on_destroy)
+
+        group = _resource_group(plan)
+        insights = _application_insights(plan, group, _log_analytics(plan, group))
+        vault = _key_vault(plan, group, client.tenant_id, hooks.key_vault_binding())
+        account = _storage_account(plan, group)
+        registry = _container_registry(plan, group)
+        workspace = _workspace(plan, group, insights, vault, account, registry, hooks.workspace_binding())
+        _grant_deployer(plan, client, account)
+
+        self.location: pulumi.Output[str] = pulumi.Output.from_input(plan.location)
+        self.subscription_id: pulumi.Output[str] = client.subscription_id
+        self.resource_group_name: pulumi.Output[str] = group
+        self.storage_account_id: pulumi.Output[str] = account.id
+        self.storage_account_name: pulumi.Output[str] = account.name
+        self.key_vault_name: pulumi.Output[str] = vault.name
+        self.container_registry_id: pulumi.Output[str] | None = registry.id if registry else None
+        self.workspace_name: pulumi.Output[str] = workspace.name
+        self.workspace_id: pulumi.Output[str] = workspace.id
+        self.studio_url: pulumi.Output[str] = workspace.id.apply(lambda wid: STUDIO_URL.format(workspace_id=wid))
+        self.mlflow_tracking_uri: pulumi.Output[str] = pulumi.Output.all(workspace.ml_flow_tracking_uri, workspace.id).apply(
+            # Azure reports the URI; the documented form stands in should a response lack it.
+            lambda uri_id: uri_id[0] or MLFLOW_TRACKING_URI.format(location=plan.location, workspace_id=uri_id[1])
+        )
+        self.outputs: dict[str, pulumi.Output[str]] = {
+            "subscriptionId": self.subscription_id,
+            "resourceGroup": self.resource_group_name,
+            "location": self.location,
+            "workspaceName": self.workspace_name,
+            "workspaceId": self.workspace_id,
+            "studioUrl": self.studio_url,
+            "mlflowTrackingUri": self.mlflow_tracking_uri,
+            "storageAccountName": self.storage_account_name,
+            "keyVaultName": self.key_vault_name,
+        }
+        if registry:
+            self.outputs["containerRegistryName"] = registry.name
+        self.register_outputs(self.outputs)
+
+
+def _resource_group(plan: _Plan) -> pulumi.Output[str]:
+    """The name of the group to deploy into: an existing one as named, or a new one."""
+    if plan.settings.existing_resource_group:
+        return pulumi.Output.from_input(plan.names.resource_group)
+    group = resources.ResourceGroup(
+        f"{plan.name}-rg", resource_group_name=plan.names.resource_group, location=plan.location, tags=plan.tags, opts=plan.child()
+    )
+    return group.name
+
+
+def _log_analytics(plan: _Plan, group: pulumi.Output[str]) -> operationalinsights.Workspace:
+    return operationalinsights.Workspace(
+        f"{plan.name}-log",
+        workspace_name=plan.names.log_analytics,
+        resource_group_name=group,
+        location=plan.location,
+        sku=operationalinsights.WorkspaceSkuArgs(name=operationalinsights.WorkspaceSkuNameEnum.PER_GB2018),
+        retention_in_days=LOG_RETENTION_DAYS,
+        tags=plan.tags,
+        opts=plan.child(),
+    )
+
+
+def _application_insights(plan: _Plan, group: pulumi.Output[str], logs: operationalinsights.Workspace) -> applicationinsights.Component:
+    return applicationinsights.Component(
+        f"{plan.name}-appi",
+        resource_name_=plan.names.application_insights,
+        resource_group_name=group,
+        location=plan.location,
+        kind="web",
+        application_type=applicationinsights.ApplicationType.WEB,
+        ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
+        workspace_resource_id=logs.id,
+        tags=plan.tags,
+        opts=plan.child(),
+    )
+
+
+def _key_vault(
+    plan: _Plan, group: pulumi.Output[str], tenant_id: pulumi.Output[str], hooks: pulumi.ResourceHookBinding | None
+) -> keyvault.Vault:
+    return keyvault.Vault(
+        f"{plan.name}-kv",
+        vault_name=plan.names.key_vault,
+        resource_group_name=group,
+        location=plan.location,
+        properties=keyvault.VaultPropertiesArgs(
+            tenant_id=tenant_id,
+            sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
+            enable_rbac_authorization=True,
+            enable_soft_delete=True,
+            # ARM rejects an explicit false: purge protection can only ever be switched on.
+            enable_purge_protection=True if plan.settings.purge_protection else None,
+        ),
+        tags=plan.tags,
+        opts=plan.child(protect=plan.settings.protect, hooks=hooks),
+    )
+
+
+def _storage_account(plan: _Plan, group: pulumi.Output[str]) -> storage.StorageAccount:
+    return storage.StorageAccount(
+        f"{plan.name}-st",
+        account_name=plan.names.storage_account,
+        resource_group_name=group,
+        location=plan.location,
+        kind=storage.Kind.STORAGE_V2,
+        sku=storage.SkuArgs(name=storage.SkuName.STANDARD_LRS),
+        minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+        enable_https_traffic_only=True,
+        allow_blob_public_access=False,
+        allow_cross_tenant_replication=False,
+        allow_shared_key_access=plan.settings.storage_shared_key_access,
+        # The portal and tools sign in with Entra ID rather than asking for keys.
+        default_to_o_auth_authentication=True,
+        tags=plan.tags,
+        opts=plan.child(protect=plan.settings.protect),
+    )
+
+
+def _container_registry(plan: _Plan, group: pulumi.Output[str]) -> containerregistry.Registry | None:
+    if not plan.settings.container_registry:
+        return None
+    # A managed network reaches the registry through a private endpoint, which needs Premium.
+    sku = containerregistry.SkuName.BASIC if plan.settings.isolation_mode == "Disabled" else containerregistry.SkuName.PREMIUM
+    return containerregistry.Registry(
+        f"{plan.name}-cr",
+        registry_name=plan.names.container_registry,
+        resource_group_name=group,
+        location=plan.location,
+        sku=containerregistry.SkuArgs(name=sku),
+        admin_user_enabled=False,
+        tags=plan.tags,
+        opts=plan.child(),
+    )
+
+
+def _workspace(
+    plan: _Plan,
+    group: pulumi.Output[str],
+    insights: applicationinsights.Component,
+    vault: keyvault.Vault,
+    account: storage.StorageAccount,
+    registry: containerregistry.Registry | None,
+    hooks: pulumi.ResourceHookBinding | None,
+) -> machinelearningservices.Workspace:
+    settings = plan.settings
+    return machinelearningservices.Workspace(
+        f"{plan.name}-mlw",
+        workspace_name=plan.names.workspace,
+        resource_group_name=group,
+        location=plan.location,
+        kind="Default",
+        sku=machinelearningservices.SkuArgs(name="Basic", tier=machinelearningservices.SkuTier.BASIC),
+        identity=machinelearningservices.ManagedServiceIdentityArgs(
+            type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+        ),
+        friendly_name=settings.friendly_name or plan.names.workspace,
+        application_insights=insights.id,
+        key_vault=vault.id,
+        storage_account=account.id,
+        container_registry=registry.id if registry else None,
+        # Shared keys are off on the storage account, so the workspace reaches its datastores as itself.
+        system_datastores_auth_mode=machinelearningservices.SystemDatastoresAuthMode.IDENTITY,
+        public_network_access=settings.public_network_access,
+        managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
+        hbi_workspace=settings.hbi,
+        tags=plan.tags,
+        opts=plan.child(protect=settings.protect, hooks=hooks),
+    )
+
+
+def _grant_deployer(plan: _Plan, client: pulumi.Output[authorization.GetClientConfigResult], account: storage.StorageAccount) -> None:
+    """Whoever deploys uploads code and data with Entra ID, shared keys being off."""
+    rbac.grant(
+        f"{plan.name}-deployer-blob-contributor",
+        role=rbac.STORAGE_BLOB_DATA_CONTRIBUTOR,
+        scope=account.id,
+        principal_id=client.object_id,
+        subscription_id=client.subscription_id,
+        principal_type=None,
+        opts=plan.child(),
+    )
+
+
+# --- Purge on destroy: resource hooks and the two ARM calls they make ------------------------
+
+ARM_ENDPOINT = "https://management.azure.com"
+WORKSPACE_API_VERSION = "2024-10-01"
+KEY_VAULT_API_VERSION = "2023-07-01"
+PURGE_TIMEOUT_SECONDS = 30 * 60
+
+
+class Arm(Protocol):
+    """The two ARM requests a purge needs; each waits until Azure has finished."""
+
+    def delete(self, path: str, params: Mapping[str, str]) -> None: ...
+
+    def post(self, path: str, params: Mapping[str, str]) -> None: ...
+
+
+class PurgeError(RuntimeError):
+    """Azure refused or failed a purge; the message says what to run by hand."""
+
+
+class _PurgeHooks:
+    """The named hooks of one Workspace component.
+
+    They are registered on every run, even with purgeOnDestroy off, because the engine looks
+    delete hooks up by the names it stored when the resources were last deployed; the current
+    setting then decides whether they purge.
+    """
+
+    def __init__(self, component: str, enabled: bool) -> None:
+        self.enabled = enabled
+        self.workspace = pulumi.ResourceHook(f"{component}-purge-workspace", self._guard(purge_workspace))
+        self.key_vault = pulumi.ResourceHook(f"{component}-purge-key-vault", self._guard(purge_key_vault))
+
+    def _guard(self, purge: Callable[[pulumi.ResourceHookArgs, Arm], None]) -> Callable[[pulumi.ResourceHookArgs], None]:
+        def hook(args: pulumi.ResourceHookArgs) -> None:
+            if self.enabled:
+                purge(args, arm_client())
+            else:
+                pulumi.log.info(f"purgeOnDestroy is off: {args.id} stays soft-deleted")
+
+        hook.__name__ = purge.__name__
+        hook.__doc__ = purge.__doc__
+        return hook
+
+    def workspace_binding(self) -> pulumi.ResourceHookBinding | None:
+        return pulumi.ResourceHookBinding(before_delete=[self.workspace]) if self.enabled else None
+
+    def key_vault_binding(self) -> pulumi.ResourceHookBinding | None:
+        return pulumi.ResourceHookBinding(after_delete=[self.key_vault]) if self.enabled else None
+
+
+def purge_workspace(args: pulumi.ResourceHookArgs, arm: Arm) -> None:
+    """Before the provider deletes the workspace: delete it permanently, skipping soft delete."""
+    arm.delete(args.id, {"api-version": WORKSPACE_API_VERSION, "forceToPurge": "true"})
+
+
+def purge_key_vault(args: pulumi.ResourceHookArgs, arm: Arm) -> None:
+    """After the provider deleted the vault (soft delete): purge it, freeing its name."""
+    subscription = args.id.split("/")[2]
+    vault_name = args.id.rstrip("/").split("/")[-1]
+    location = (args.old_outputs or {}).get("location") or (args.old_inputs or {}).get("location")
+    path = f"/subscriptions/{subscription}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{vault_name}/purge"
+    arm.post(path, {"api-version": KEY_VAULT_API_VERSION})
+
+
+def arm_client() -> Arm:
+    return _AzureArm(_credential())
+
+
+def _credential() -> Any:
+    """The identity the azure-native provider uses: a service principal from ARM_* variables, else the default chain."""
+    # Imported here: only a destroy with purgeOnDestroy needs azure-identity.
+    from azure.identity import ClientSecretCredential, DefaultAzureCredential
+
+    tenant, client, secret = (os.environ.get(k) for k in ("ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"))
+    if tenant and client and secret:
+        return ClientSecretCredential(tenant, client, secret)
+    return DefaultAzureCredential()
+
+
+class _AzureArm:
+    """ARM over HTTPS, following Azure's long-running-operation protocol until the operation ends."""
+
+    def __init__(self, credential: Any, session: Any = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        import requests
+
+        self._credential = credential
+        self._session = session or requests.Session()
+        self._sleep = sleep
+
+    def delete(self, path: str, params: Mapping[str, str]) -> None:
+        self._run("DELETE", path, params)
+
+    def post(self, path: str, params: Mapping[str, str]) -> None:
+        self._run("POST", path, params)
+
+    def _request(self, method: str, url: str, params: Mapping[str, str] | None = None) -> Any:
+        token = self._credential.get_token(f"{ARM_ENDPOINT}/.default").token
+        return self._session.request(method, url, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    def _run(self, method: str, path: str, params: Mapping[str, str]) -> None:
+        response = self._request(method, ARM_ENDPOINT + path, params)
+        if response.status_code == 404:
+            return  # already gone
+        _raise_for_status(method, path, response)
+        operation = response.headers.get("Azure-AsyncOperation")
+        location = response.headers.get("Location")
+        if operation:
+            self._wait_for_operation(path, operation, response)
+        elif response.status_code == 202 and location:
+            self._wait_for_location(method, path, location, response)
+
+    def _wait_for_operation(self, path: str, url: str, response: Any) -> None:
+        deadline = time.monotonic() + PURGE_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            self._sleep(_retry_after(response))
+            response = self._request("GET", url)
+            _raise_for_status("GET", url, response)
+            status = response.json().get("status", "")
+            if status == "Succeeded":
+                return
+            if status in ("Failed", "Canceled"):
+                raise PurgeError(f"purging {path} ended {status}: {response.text}")
+        raise PurgeError(f"purging {path} did not finish in {PURGE_TIMEOUT_SECONDS} s")
+
+    def _wait_for_location(self, method: str, path: str, url: str, response: Any) -> None:
+        deadline = time.monotonic() + PURGE_TIMEOUT_SECONDS
+        while response.status_code == 202:
+            if time.monotonic() > deadline:
+                raise PurgeError(f"purging {path} did not finish in {PURGE_TIMEOUT_SECONDS} s")
+            self._sleep(_retry_after(response))
+            response = self._request("GET", url)
+            _raise_for_status(method, path, response)
+
+
+def _retry_after(response: Any) -> float:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else 10.0
+
+
+def _raise_for_status(method: str, path: str, response: Any) -> None:
+    if response.status_code >= 400:
+        raise PurgeError(f"{method} {path} failed with {response.status_code}: {response.text} (purge it by hand, then retry)")

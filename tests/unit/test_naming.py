@@ -1,0 +1,141 @@
+"""Names derived from project and stack follow Azure's rules; overrides win."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components import naming
+from components.naming import derive_names
+from components.settings import ResourceNames, WorkspaceSettings
+
+PROJECT = "azureml-training"
+
+ODD_INPUTS = [
+    ("azureml-training", "dev"),
+    ("p", "s"),
+    ("A" * 120, "B" * 120),
+    ("My_Project.v2", "feature/JIRA-123_try.again"),
+    ("Élan-ML", "prod-🚀-west"),
+    ("___", "..."),
+    ("x", "a--b__c..d"),
+]
+
+
+def names(project: str, stack: str, **workspace: object) -> naming.AzureNames:
+    return derive_names(project, stack, WorkspaceSettings.model_validate(workspace))
+
+
+def test_names_are_the_type_prefix_then_project_and_stack() -> None:
+    derived = names(PROJECT, "dev")
+    assert derived.resource_group == "rg-azureml-training-dev"
+    assert derived.workspace == "mlw-azureml-training-dev"
+    assert derived.application_insights == "appi-azureml-training-dev"
+    assert derived.log_analytics == "log-azureml-training-dev"
+
+
+def test_globally_unique_names_end_in_the_suffix_of_project_and_stack() -> None:
+    derived = names(PROJECT, "dev")
+    tag = naming.suffix(PROJECT, "dev")
+    assert derived.storage_account == f"stazuremltrainidev{tag}"
+    assert derived.key_vault == f"kv-azureml-tr-dev-{tag}"
+    assert derived.container_registry == f"crazuremltrainingdev{tag}"
+
+
+def test_suffix_is_a_stable_hash_of_project_and_stack_only() -> None:
+    assert naming.suffix(PROJECT, "dev") == "9b6883"
+    assert re.fullmatch(r"[0-9a-f]{6}", naming.suffix("any", "thing"))
+    assert naming.suffix(PROJECT, "dev") != naming.suffix(PROJECT, "prod")
+
+
+def test_names_within_a_resource_group_carry_no_suffix_when_they_fit() -> None:
+    derived = names("p", "s")
+    assert (derived.resource_group, derived.workspace, derived.log_analytics) == ("rg-p-s", "mlw-p-s", "log-p-s")
+
+
+@pytest.mark.parametrize(("project", "stack"), ODD_INPUTS)
+def test_every_derived_name_is_one_azure_accepts(project: str, stack: str) -> None:
+    derived = names(project, stack)
+    # The stack-file validators encode Azure's rules; derived names must pass them too.
+    ResourceNames(
+        resource_group=derived.resource_group,
+        storage_account=derived.storage_account,
+        key_vault=derived.key_vault,
+        container_registry=derived.container_registry,
+        application_insights=derived.application_insights,
+        log_analytics=derived.log_analytics,
+    )
+    WorkspaceSettings(name=derived.workspace)
+    assert "--" not in derived.key_vault
+    assert re.fullmatch(r"[a-z0-9][-a-z0-9]{2,61}[a-z0-9]", derived.log_analytics), "Log Analytics: 4-63, alphanumeric ends"
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [
+        ("resource_group", 90),
+        ("workspace", 33),
+        ("storage_account", 24),
+        ("key_vault", 24),
+        ("container_registry", 50),
+        ("application_insights", 63),
+        ("log_analytics", 63),
+    ],
+)
+def test_long_project_and_stack_names_are_cut_to_the_azure_limit(field: str, limit: int) -> None:
+    derived = getattr(names("a" * 200, "b" * 200), field)
+    assert len(derived) == limit
+    assert derived.endswith(naming.suffix("a" * 200, "b" * 200))
+
+
+def test_a_shortened_name_keeps_the_stack_visible() -> None:
+    project = "a-very-long-project-name-indeed"
+    assert names(project, "prod").key_vault == f"kv-a-very-lo-prod-{naming.suffix(project, 'prod')}"
+
+
+def test_stacks_whose_shortened_names_look_alike_get_different_suffixes() -> None:
+    first, second = names("p" * 60, "feature-branch-one"), names("p" * 60, "feature-branch-two")
+    for field in ("workspace", "storage_account", "key_vault", "resource_group"):
+        assert getattr(first, field)[:-6] == getattr(second, field)[:-6], field
+        assert getattr(first, field) != getattr(second, field), field
+
+
+def test_names_that_clean_up_to_the_same_text_stay_apart() -> None:
+    dashed, underscored = names("my-proj", "dev"), names("my_proj", "dev")
+    assert dashed.storage_account != underscored.storage_account
+    assert dashed.key_vault != underscored.key_vault
+    assert dashed.container_registry != underscored.container_registry
+
+
+def test_odd_characters_become_single_hyphens_or_vanish() -> None:
+    derived = names("My_Project.v2", "feature/JIRA-123")
+    assert derived.resource_group == "rg-my-project-v2-feature-jira-123"
+    assert derived.storage_account.startswith("stmyprojecfeaturej")
+
+
+def test_project_and_stack_of_only_symbols_still_give_valid_unique_names() -> None:
+    derived = names("___", "...")
+    tag = naming.suffix("___", "...")
+    assert (derived.log_analytics, derived.workspace, derived.storage_account) == (f"log-{tag}", f"mlw-{tag}", f"st{tag}")
+
+
+def test_overrides_win_over_derived_names() -> None:
+    derived = names(
+        PROJECT,
+        "dev",
+        name="my-ws",
+        resourceGroup="my-rg",
+        names={
+            "storageAccount": "mystorage",
+            "keyVault": "my-vault",
+            "containerRegistry": "myregistry",
+            "applicationInsights": "my-appi",
+            "logAnalytics": "my-log",
+        },
+    )
+    assert derived == naming.AzureNames("my-rg", "my-ws", "mystorage", "my-vault", "myregistry", "my-appi", "my-log")
+
+
+def test_resource_group_can_also_be_set_under_names() -> None:
+    assert names(PROJECT, "dev", names={"resourceGroup": "shared-rg"}).resource_group == "shared-rg"
