@@ -55,8 +55,9 @@ preview: stack ## Show what `up` would change.
 refresh: stack ## Read the live state back into the stack.
 	$(PULUMI) refresh --yes --stack $(STACK)
 
+# --run-program: the program binds the purge-on-destroy hooks (see README, Troubleshooting).
 destroy: stack ## Remove everything the stack created.
-	$(PULUMI) destroy --yes --stack $(STACK)
+	$(PULUMI) destroy --yes --run-program --stack $(STACK)
 
 outputs: stack ## Print the stack outputs as JSON.
 	@$(PULUMI) stack output --json --stack $(STACK)
