@@ -1,0 +1,51 @@
+"""Drive the real Pulumi engine through the Automation API on a copy of this project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a stack run needs of the repository; the copy keeps tests from touching the real tree.
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "stacks", "jobs")
+
+
+def copy_project(destination: Path) -> Path:
+    """A private copy of the Pulumi project sharing this repo's virtualenv."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    (destination / ".venv").symlink_to(ROOT / ".venv")
+    return destination
+
+
+def engine_env(state_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A file backend of the test's own, no update checks, no plugin downloads."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PULUMI_BACKEND_URL": f"file://{state_dir}",
+        "PULUMI_CONFIG_PASSPHRASE": "",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+        "PATH": os.environ["PATH"],
+        **(extra or {}),
+    }
+
+
+def select_stack(work_dir: Path, stack: str, env: Mapping[str, str]) -> auto.Stack:
+    options = auto.LocalWorkspaceOptions(work_dir=str(work_dir), env_vars=dict(env))
+    return auto.create_or_select_stack(stack, work_dir=str(work_dir), opts=options)
+
+
+def state_text(state_dir: Path) -> str:
+    """Every checkpoint file of the file backend, as text."""
+    return "\n".join(p.read_text() for p in state_dir.rglob("*.json"))
