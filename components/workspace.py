@@ -7,36 +7,14 @@ Registry without admin user, and the AML workspace with a system-assigned identi
 its system datastores by identity. The deploying principal gets Storage Blob Data Contributor,
 so uploads work with shared keys off.
 
-Purge on destroy (`workspace.purgeOnDestroy`): Azure keeps a deleted AML workspace (14 days)
-and a deleted Key Vault (7-90 days) soft-deleted, and their names stay taken, so a destroyed
-stack could not be re-created under the same names. pulumi-azure-native v3 has no switch for
-this: its delete is a plain ARM DELETE (no `forceToPurge`) and it never purges vaults. So the
-component binds Pulumi resource hooks, which run in this program around the provider's delete:
-
-- before the workspace is deleted, a `DELETE <workspace id>?forceToPurge=true` deletes it
-  permanently (what `az ml workspace delete --permanently-delete` does); the provider's own
-  delete then finds nothing left, which it treats as done. Running before the delete means a
-  failed purge stops the destroy with the workspace still in the state, ready for a retry.
-- after the vault is deleted, `POST .../locations/<location>/deletedVaults/<name>/purge`.
-
-The hooks run on every delete of those two resources: a destroy, their removal from the
-program, or a change that replaces them.
-
-Both wait for Azure's long-running operation, so a `pulumi up` straight after the destroy
-finds the names free. Delete hooks only run when the program runs: `pulumi destroy` must be
-given `--run-program` (the engine refuses a destroy without it while hooks are bound). The
-hooks use the deploying identity: ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID when set,
-otherwise azure-identity's DefaultAzureCredential (Azure CLI login, managed identity, ...).
-Log Analytics needs no purge: re-creating a soft-deleted one by name recovers it.
+Purge on destroy (`workspace.purgeOnDestroy`): the workspace and the vault carry resource hooks
+from `components.teardown` that purge them when they are deleted, so a destroyed stack can be
+re-created under the same names at once; that module says how and why.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import pulumi
 from pulumi_azure_native import (
@@ -53,6 +31,7 @@ from pulumi_azure_native import (
 from components import rbac
 from components.naming import AzureNames, derive_names
 from components.settings import WorkspaceSettings
+from components.teardown import PurgeHooks
 
 TYPE = "azureml-training:index:Workspace"
 STUDIO_URL = "https://ml.azure.com/?wsid={workspace_id}"
@@ -97,7 +76,7 @@ class Workspace(pulumi.ComponentResource):
         tags = {"project": project, "stack": stack, "managed-by": "pulumi", **settings.tags}
         plan = _Plan(self, name, settings, derive_names(project, stack, settings), settings.location, tags)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        hooks = _PurgeHooks(name, enabled=settings.purge_on_destroy)
+        hooks = PurgeHooks(name, enabled=settings.purge_on_destroy)
 
         group = _resource_group(plan)
         insights = _application_insights(plan, group, _log_analytics(plan, group))
@@ -279,148 +258,3 @@ def _grant_deployer(plan: _Plan, client: pulumi.Output[authorization.GetClientCo
         principal_type=None,
         opts=plan.child(),
     )
-
-
-# --- Purge on destroy: resource hooks and the two ARM calls they make ------------------------
-
-ARM_ENDPOINT = "https://management.azure.com"
-WORKSPACE_API_VERSION = "2024-10-01"
-KEY_VAULT_API_VERSION = "2023-07-01"
-PURGE_TIMEOUT_SECONDS = 30 * 60
-
-
-class Arm(Protocol):
-    """The two ARM requests a purge needs; each waits until Azure has finished."""
-
-    def delete(self, path: str, params: Mapping[str, str]) -> None: ...
-
-    def post(self, path: str, params: Mapping[str, str]) -> None: ...
-
-
-class PurgeError(RuntimeError):
-    """Azure refused or failed a purge; the message says what to run by hand."""
-
-
-class _PurgeHooks:
-    """The named hooks of one Workspace component.
-
-    They are registered on every run, even with purgeOnDestroy off, because the engine looks
-    delete hooks up by the names it stored when the resources were last deployed; the current
-    setting then decides whether they purge.
-    """
-
-    def __init__(self, component: str, enabled: bool) -> None:
-        self.enabled = enabled
-        self.workspace = pulumi.ResourceHook(f"{component}-purge-workspace", self._guard(purge_workspace))
-        self.key_vault = pulumi.ResourceHook(f"{component}-purge-key-vault", self._guard(purge_key_vault))
-
-    def _guard(self, purge: Callable[[pulumi.ResourceHookArgs, Arm], None]) -> Callable[[pulumi.ResourceHookArgs], None]:
-        def hook(args: pulumi.ResourceHookArgs) -> None:
-            if self.enabled:
-                purge(args, arm_client())
-            else:
-                pulumi.log.info(f"purgeOnDestroy is off: {args.id} stays soft-deleted")
-
-        hook.__name__ = purge.__name__
-        hook.__doc__ = purge.__doc__
-        return hook
-
-    def workspace_binding(self) -> pulumi.ResourceHookBinding | None:
-        return pulumi.ResourceHookBinding(before_delete=[self.workspace]) if self.enabled else None
-
-    def key_vault_binding(self) -> pulumi.ResourceHookBinding | None:
-        return pulumi.ResourceHookBinding(after_delete=[self.key_vault]) if self.enabled else None
-
-
-def purge_workspace(args: pulumi.ResourceHookArgs, arm: Arm) -> None:
-    """Before the provider deletes the workspace: delete it permanently, skipping soft delete."""
-    arm.delete(args.id, {"api-version": WORKSPACE_API_VERSION, "forceToPurge": "true"})
-
-
-def purge_key_vault(args: pulumi.ResourceHookArgs, arm: Arm) -> None:
-    """After the provider deleted the vault (soft delete): purge it, freeing its name."""
-    subscription = args.id.split("/")[2]
-    vault_name = args.id.rstrip("/").split("/")[-1]
-    location = (args.old_outputs or {}).get("location") or (args.old_inputs or {}).get("location")
-    path = f"/subscriptions/{subscription}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{vault_name}/purge"
-    arm.post(path, {"api-version": KEY_VAULT_API_VERSION})
-
-
-def arm_client() -> Arm:
-    return _AzureArm(_credential())
-
-
-def _credential() -> Any:
-    """The identity the azure-native provider uses: a service principal from ARM_* variables, else the default chain."""
-    # Imported here: only a destroy with purgeOnDestroy needs azure-identity.
-    from azure.identity import ClientSecretCredential, DefaultAzureCredential
-
-    tenant, client, secret = (os.environ.get(k) for k in ("ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"))
-    if tenant and client and secret:
-        return ClientSecretCredential(tenant, client, secret)
-    return DefaultAzureCredential()
-
-
-class _AzureArm:
-    """ARM over HTTPS, following Azure's long-running-operation protocol until the operation ends."""
-
-    def __init__(self, credential: Any, session: Any = None, sleep: Callable[[float], None] = time.sleep) -> None:
-        import requests
-
-        self._credential = credential
-        self._session = session or requests.Session()
-        self._sleep = sleep
-
-    def delete(self, path: str, params: Mapping[str, str]) -> None:
-        self._run("DELETE", path, params)
-
-    def post(self, path: str, params: Mapping[str, str]) -> None:
-        self._run("POST", path, params)
-
-    def _request(self, method: str, url: str, params: Mapping[str, str] | None = None) -> Any:
-        token = self._credential.get_token(f"{ARM_ENDPOINT}/.default").token
-        return self._session.request(method, url, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-    def _run(self, method: str, path: str, params: Mapping[str, str]) -> None:
-        response = self._request(method, ARM_ENDPOINT + path, params)
-        if response.status_code == 404:
-            return  # already gone
-        _raise_for_status(method, path, response)
-        operation = response.headers.get("Azure-AsyncOperation")
-        location = response.headers.get("Location")
-        if operation:
-            self._wait_for_operation(path, operation, response)
-        elif response.status_code == 202 and location:
-            self._wait_for_location(method, path, location, response)
-
-    def _wait_for_operation(self, path: str, url: str, response: Any) -> None:
-        deadline = time.monotonic() + PURGE_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            self._sleep(_retry_after(response))
-            response = self._request("GET", url)
-            _raise_for_status("GET", url, response)
-            status = response.json().get("status", "")
-            if status == "Succeeded":
-                return
-            if status in ("Failed", "Canceled"):
-                raise PurgeError(f"purging {path} ended {status}: {response.text}")
-        raise PurgeError(f"purging {path} did not finish in {PURGE_TIMEOUT_SECONDS} s")
-
-    def _wait_for_location(self, method: str, path: str, url: str, response: Any) -> None:
-        deadline = time.monotonic() + PURGE_TIMEOUT_SECONDS
-        while response.status_code == 202:
-            if time.monotonic() > deadline:
-                raise PurgeError(f"purging {path} did not finish in {PURGE_TIMEOUT_SECONDS} s")
-            self._sleep(_retry_after(response))
-            response = self._request("GET", url)
-            _raise_for_status(method, path, response)
-
-
-def _retry_after(response: Any) -> float:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else 10.0
-
-
-def _raise_for_status(method: str, path: str, response: Any) -> None:
-    if response.status_code >= 400:
-        raise PurgeError(f"{method} {path} failed with {response.status_code}: {response.text} (purge it by hand, then retry)")
