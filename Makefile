@@ -18,7 +18,7 @@ endif
 PULUMI_BIN = $(shell cat .pulumi-bin 2>/dev/null)
 PULUMI = PATH="$(PULUMI_BIN):$$PATH" pulumi
 
-.PHONY: help setup up preview refresh destroy outputs test lint format clean
+.PHONY: help setup stack up preview refresh destroy outputs test lint format bench clean
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
@@ -72,6 +72,9 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting.
 
 test: setup lint ## The whole suite: lint, unit (mocks), provider (Azure ML double), end to end (real engine).
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest
+
+bench: setup ## Benchmark no-op check/diff and a no-op preview of the local stack.
+	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_noop.py
 
 clean: ## Remove the venv, node_modules, local state and local workspaces (not the Pulumi CLI cache).
 	rm -rf $(VENV) node_modules .pulumi-state .pulumi-bin .azureml-local .pytest_cache .ruff_cache
