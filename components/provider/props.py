@@ -28,6 +28,20 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
+def restore_integers(value: Any) -> Any:
+    """Numbers cross the engine as doubles: give whole numbers back their integer type.
+
+    A job's `max_iter: 200` would otherwise reach its command line as `200.0`.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: restore_integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_integers(v) for v in value]
+    return value
+
+
 def canonical(value: Any) -> str:
     """A stable text form of a JSON-like value: same meaning, same text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

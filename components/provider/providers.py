@@ -15,7 +15,16 @@ from typing import Any, ClassVar
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from components.provider.backend import Backend, Outs, Props, open_backend
-from components.provider.props import azure_name, canonical, changed_paths, contains_unknown, digest, needs_replace
+from components.provider.props import (
+    UNKNOWN,
+    azure_name,
+    canonical,
+    changed_paths,
+    contains_unknown,
+    digest,
+    needs_replace,
+    restore_integers,
+)
 
 
 @functools.cache
@@ -58,24 +67,24 @@ class AssetProvider(ResourceProvider):
         return needs_replace(path, self.replace_on)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._create(props)
-        return CreateResult(self.identity(outs), {**props, **outs})
+        state = {**props, **self._create(restore_integers(props))}
+        return CreateResult(self.identity(state), state)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult({**news, **self._update(olds, news)})
+        return UpdateResult({**news, **self._update(restore_integers(olds), restore_integers(news))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        outs = self._read(props)
+        outs = self._read(restore_integers(props))
         if outs is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, **outs})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self._delete(props)
+        self._delete(restore_integers(props))
 
     @staticmethod
-    def identity(outs: Outs) -> str:
-        return f"{outs['name']}:{outs['version']}" if outs.get("version") else str(outs["name"])
+    def identity(state: Outs) -> str:
+        return f"{state['name']}:{state['version']}" if state.get("version") else str(state["name"])
 
     def _create(self, props: Props) -> Outs:
         raise NotImplementedError
@@ -174,15 +183,15 @@ class JobProvider(AssetProvider):
 
     @staticmethod
     def job_name(props: Mapping[str, Any]) -> str:
-        what_runs = {k: v for k, v in props.items() if k not in _JOB_RUN_OPTIONS and k != "__provider"}
+        what_runs = {k: restore_integers(v) for k, v in props.items() if k not in _JOB_RUN_OPTIONS and k != "__provider"}
         if contains_unknown(what_runs):
-            return props.get("name") or ""  # decided once upstream values are known
+            return UNKNOWN  # decided once upstream values are known
         definition = what_runs.get("definition", {})
         what_runs["definition"] = {k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition}
         return azure_name(props["name_prefix"], props["key"], digest(what_runs, 10))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        props = {**props, "name": props.get("name") or self.job_name(props)}
+        props = {**props, "name": self.job_name(props)}
         return super().create(props)
 
     def _create(self, props: Props) -> Outs:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.provider.props import UNKNOWN
+from components.provider.props import UNKNOWN, restore_integers
 from components.provider.providers import DatastoreProvider, EnvironmentProvider, JobProvider, ModelProvider
 
 WORKSPACE = {"target": "local", "root": ".azureml-local/test", "concurrency": 1, "stack": "test"}
@@ -142,3 +142,19 @@ def test_check_and_diff_import_neither_azure_ai_ml_nor_a_backend() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_whole_numbers_that_crossed_the_engine_as_doubles_become_integers_again() -> None:
+    assert restore_integers({"inputs": {"max_iter": 200.0, "C": 0.5}, "values": [1.0, 2.5]}) == {
+        "inputs": {"max_iter": 200, "C": 0.5},
+        "values": [1, 2.5],
+    }
+
+
+def test_job_name_is_the_same_whether_numbers_arrive_as_integers_or_doubles() -> None:
+    as_doubles = job_props(definition_inputs={"max_iter": 200.0})
+    assert as_doubles["name"] == job_props(definition_inputs={"max_iter": 200})["name"]
+
+
+def test_job_name_is_unknown_until_upstream_values_are() -> None:
+    assert job_props(definition_environment=UNKNOWN)["name"] == UNKNOWN
