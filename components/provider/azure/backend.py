@@ -1,0 +1,96 @@
+"""AzureBackend: the Backend protocol on an Azure ML workspace, through azure-ai-ml.
+
+One instance per workspace and provider process (the provider caches it). The MLClient
+and its credential are built on first use and never pickled: the engine pickles
+resources' providers, not backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from components.provider.azure import data, datastores, environments, jobs, models
+from components.provider.azure.client import WorkspaceRef, open_client
+from components.provider.azure.polling import Polling
+from components.provider.backend import Outs, Props
+
+if TYPE_CHECKING:
+    from azure.ai.ml import MLClient
+
+_NO_WORKSPACE = (
+    "the azure target has no LocalWorkspace resource: its workspace is created by the Workspace component "
+    "(pulumi-azure-native), and assets name it through their `workspace` property"
+)
+
+
+class AzureBackend:
+    """Environments, datastores, data, jobs and models in one Azure ML workspace."""
+
+    def __init__(self, workspace: Props, *, polling: Polling | None = None, client_options: Mapping[str, Any] | None = None) -> None:
+        """`polling` and `client_options` (MLClient keyword arguments, e.g. retry settings) exist for tests."""
+        self._workspace = WorkspaceRef.from_props(workspace)
+        self._polling = polling or Polling()
+        self._client_options = dict(client_options or {})
+
+    @cached_property
+    def ml(self) -> MLClient:
+        return open_client(self._workspace, self._client_options)
+
+    def prepare_workspace(self, props: Props) -> Outs:
+        raise NotImplementedError(_NO_WORKSPACE)
+
+    def read_workspace(self, outs: Props) -> Outs | None:
+        raise NotImplementedError(_NO_WORKSPACE)
+
+    def remove_workspace(self, outs: Props) -> None:
+        raise NotImplementedError(_NO_WORKSPACE)
+
+    def put_environment(self, props: Props) -> Outs:
+        return environments.put_environment(self.ml, props)
+
+    def read_environment(self, outs: Props) -> Outs | None:
+        return environments.read_environment(self.ml, outs)
+
+    def archive_environment(self, outs: Props) -> None:
+        environments.archive_environment(self.ml, outs)
+
+    def put_datastore(self, props: Props) -> Outs:
+        return datastores.put_datastore(self.ml, props)
+
+    def read_datastore(self, outs: Props) -> Outs | None:
+        return datastores.read_datastore(self.ml, outs)
+
+    def delete_datastore(self, outs: Props) -> None:
+        datastores.delete_datastore(self.ml, outs)
+
+    def put_data(self, props: Props) -> Outs:
+        return data.put_data(self.ml, props)
+
+    def read_data(self, outs: Props) -> Outs | None:
+        return data.read_data(self.ml, outs)
+
+    def archive_data(self, outs: Props) -> None:
+        data.archive_data(self.ml, outs)
+
+    def submit_job(self, props: Props) -> Outs:
+        return jobs.submit_job(self.ml, props, self._polling)
+
+    def update_job(self, outs: Props, props: Props) -> Outs:
+        return jobs.update_job(self.ml, outs, props, self._polling)
+
+    def read_job(self, outs: Props) -> Outs | None:
+        return jobs.read_job(self.ml, outs)
+
+    def remove_job(self, outs: Props, on_delete: str) -> None:
+        jobs.remove_job(self.ml, outs, on_delete, self._polling)
+
+    def register_model(self, props: Props) -> Outs:
+        return models.register_model(self.ml, props)
+
+    def read_model(self, outs: Props) -> Outs | None:
+        return models.read_model(self.ml, outs)
+
+    def archive_model(self, outs: Props) -> None:
+        models.archive_model(self.ml, outs)

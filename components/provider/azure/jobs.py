@@ -1,0 +1,131 @@
+"""Command and sweep jobs: submitted once per name, adopted when they already exist.
+
+The provider derives a job's name from what it runs, so a create that is re-run after an
+interrupted `pulumi up` finds its job and adopts it instead of starting a second run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from components.provider.azure.errors import JobFailedError, ignore_missing, or_none
+from components.provider.azure.job_logs import failure_message
+from components.provider.azure.loading import load_entity
+from components.provider.azure.polling import UNSUCCESSFUL, Polling, is_terminal, status_of, wait_for_job
+from components.provider.azure.report import report
+from components.provider.backend import Outs, Props
+
+if TYPE_CHECKING:
+    from azure.ai.ml import MLClient
+
+# What can change on a submitted job; the rest of a job is fixed once it runs.
+MUTABLE = ("display_name", "description", "tags")
+ON_DELETE = ("archive", "delete", "keep")
+# The service's own output for logs and artifacts, not one the job declared.
+_DEFAULT_OUTPUT = "default"
+# Already stopping: asking again to cancel would only be refused.
+_STOPPING = frozenset({"CancelRequested", "Finalizing"})
+BEST_TRIAL_PROPERTY = "best_child_run_id"
+
+
+def submit_job(ml: MLClient, props: Props, polling: Polling) -> Outs:
+    name = props["name"]
+    job = or_none(lambda: ml.jobs.get(name))
+    if job is None:
+        job = _create(ml, props)
+        report(f"job {name}: submitted, {job.studio_url or ''}".rstrip(", "))
+    else:
+        report(f"job {name}: already submitted ({status_of(job)}); adopting it, not submitting it again")
+    return _settle(ml, job, props, polling)
+
+
+def update_job(ml: MLClient, olds: Props, news: Props, polling: Polling) -> Outs:
+    """Only display name, description and tags change in place (tags are merged: removed keys stay)."""
+    name = olds["name"]
+    changes = _metadata_changes(olds.get("definition") or {}, news.get("definition") or {})
+    if changes:
+        report(f"job {name}: updating {', '.join(sorted(changes))}")
+        job = ml.jobs.update(name, **changes)
+    else:
+        job = ml.jobs.get(name)
+    return _settle(ml, job, {**news, "name": name}, polling)
+
+
+def read_job(ml: MLClient, outs: Props) -> Outs | None:
+    job = or_none(lambda: ml.jobs.get(outs["name"]))
+    return None if job is None else job_outputs(job, outs.get("definition") or {})
+
+
+def remove_job(ml: MLClient, outs: Props, on_delete: str, polling: Polling) -> None:
+    """Cancel the job if it still runs, then archive, delete or keep it."""
+    if on_delete not in ON_DELETE:
+        raise ValueError(f"on_delete must be one of {', '.join(ON_DELETE)}, not {on_delete!r}")
+    name = outs["name"]
+    job = or_none(lambda: ml.jobs.get(name))
+    if job is None:
+        return
+    status = status_of(job)
+    if not is_terminal(status) and status not in _STOPPING:
+        report(f"job {name}: {status}; cancelling it")
+        _cancel(ml, name, polling)
+    if on_delete == "archive":
+        ignore_missing(lambda: ml.jobs.archive(name))
+    elif on_delete == "delete":
+        ignore_missing(lambda: ml.jobs.begin_delete(name, polling_interval=polling.operation_interval).result())
+
+
+def job_outputs(job: Any, definition: Mapping[str, Any]) -> Outs:
+    declared = set(job.outputs or {}) | set(definition.get("outputs") or {})
+    return {
+        "name": job.name,
+        "status": status_of(job),
+        "url": job.studio_url,
+        "outputs": {output: f"azureml://jobs/{job.name}/outputs/{output}" for output in sorted(declared - {_DEFAULT_OUTPUT})},
+        "best_trial": best_trial(job),
+    }
+
+
+def best_trial(job: Any) -> str | None:
+    """A sweep's best child run so far; None for other jobs."""
+    if getattr(job, "type", None) != "sweep":
+        return None
+    return (job.properties or {}).get(BEST_TRIAL_PROPERTY) or None
+
+
+def _create(ml: MLClient, props: Props) -> Any:
+    from azure.ai.ml import load_job
+
+    overrides = {"name": props["name"], "experiment_name": props.get("experiment")}
+    job = load_entity(load_job, props["definition"], props.get("base_dir"), overrides)
+    try:
+        return ml.jobs.create_or_update(job)
+    except Exception:
+        # A PUT the service accepted but whose answer was lost: the job exists, so adopt it.
+        existing = or_none(lambda: ml.jobs.get(props["name"]))
+        if existing is None:
+            raise
+        return existing
+
+
+def _cancel(ml: MLClient, name: str, polling: Polling) -> None:
+    try:
+        ml.jobs.begin_cancel(name, polling_interval=polling.operation_interval).result()
+    except Exception:
+        # The job may have ended (or gone) between the read and the cancel: then there is nothing to stop.
+        job = or_none(lambda: ml.jobs.get(name))
+        if job is not None and not is_terminal(status_of(job)):
+            raise
+
+
+def _settle(ml: MLClient, job: Any, props: Props, polling: Polling) -> Outs:
+    """Wait when asked, fail on an unsuccessful end, and say what the job produced."""
+    if props.get("wait", True):
+        job = wait_for_job(lambda: ml.jobs.get(job.name), job, props.get("timeout_minutes") or 120, polling)
+        if status_of(job) in UNSUCCESSFUL:
+            raise JobFailedError(failure_message(ml, job))
+    return job_outputs(job, props.get("definition") or {})
+
+
+def _metadata_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: new[key] for key in MUTABLE if new.get(key) is not None and new.get(key) != old.get(key)}

@@ -1,0 +1,72 @@
+"""The Backend protocol on this machine: one instance per stack workspace and provider process."""
+
+from __future__ import annotations
+
+from components.provider.backend import Outs, Props
+from components.provider.local import data, datastores, environments, jobs, models
+from components.provider.local import workspace as workspaces
+from components.provider.local.workspace import LocalWorkspace
+
+
+class LocalBackend:
+    def __init__(self, workspace: Props) -> None:
+        self._workspace = LocalWorkspace(workspace)
+        self._layout = self._workspace.layout
+
+    def prepare_workspace(self, props: Props) -> Outs:
+        return workspaces.prepare_workspace(self._workspace, props)
+
+    def read_workspace(self, outs: Props) -> Outs | None:
+        return workspaces.read_workspace(self._workspace)
+
+    def remove_workspace(self, outs: Props) -> None:
+        workspaces.remove_workspace(self._workspace, outs)
+
+    def put_environment(self, props: Props) -> Outs:
+        return environments.put_environment(self._layout, props)
+
+    def read_environment(self, outs: Props) -> Outs | None:
+        return environments.read_environment(self._layout, outs)
+
+    def archive_environment(self, outs: Props) -> None:
+        environments.archive_environment(self._layout, outs)
+
+    def put_datastore(self, props: Props) -> Outs:
+        return datastores.put_datastore(self._layout, props)
+
+    def read_datastore(self, outs: Props) -> Outs | None:
+        return datastores.read_datastore(self._layout, outs)
+
+    def delete_datastore(self, outs: Props) -> None:
+        datastores.delete_datastore(self._layout, outs)
+
+    def put_data(self, props: Props) -> Outs:
+        return data.put_data(self._layout, props)
+
+    def read_data(self, outs: Props) -> Outs | None:
+        return data.read_data(self._layout, outs)
+
+    def archive_data(self, outs: Props) -> None:
+        data.archive_data(self._layout, outs)
+
+    def submit_job(self, props: Props) -> Outs:
+        """Run the job to its end, or adopt it if it already completed (see `jobs` for why even `wait: false` waits)."""
+        return jobs.submit_job(self._workspace, props)
+
+    def update_job(self, outs: Props, props: Props) -> Outs:
+        return jobs.update_job(self._workspace, outs, props)
+
+    def read_job(self, outs: Props) -> Outs | None:
+        return jobs.read_job(self._workspace, outs)
+
+    def remove_job(self, outs: Props, on_delete: str) -> None:
+        jobs.remove_job(self._workspace, outs, on_delete)
+
+    def register_model(self, props: Props) -> Outs:
+        return models.register_model(self._workspace, props)
+
+    def read_model(self, outs: Props) -> Outs | None:
+        return models.read_model(self._workspace, outs)
+
+    def archive_model(self, outs: Props) -> None:
+        models.archive_model(self._workspace, outs)

@@ -1,0 +1,151 @@
+"""Job lifecycle: submit (or adopt), update, read and remove, around a record per job folder.
+
+`<root>/jobs/<name>/job.json` is the job's record. A job whose record says Completed is
+adopted, never run again: the name is derived from what runs, so the same name means the
+same work. An earlier attempt that failed or was interrupted is run afresh.
+
+Jobs run synchronously even with `wait: false`: a local job is a child of the provider
+process, which the engine ends when the deployment ends, so a job left running in the
+background would be killed mid-way. Once submit returns, a local job has finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from components.provider.backend import Outs, Props
+from components.provider.local.command_jobs import run_command_job
+from components.provider.local.errors import UnsupportedLocallyError
+from components.provider.local.job import JobContext, JobResult
+from components.provider.local.progress import report
+from components.provider.local.records import read_record, write_record
+from components.provider.local.sweep_jobs import run_sweep_job
+from components.provider.local.workspace import LocalWorkspace
+
+Runner = Callable[[JobContext, LocalWorkspace], JobResult]
+_RUNNERS: dict[str, Runner] = {"command": run_command_job, "sweep": run_sweep_job}
+_OUTS = ("name", "status", "url", "outputs", "best_trial")
+
+
+def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
+    layout, name = workspace.layout, props["name"]
+    kind = str(props["definition"].get("type", "command"))
+    subject = f"{'sweep' if kind == 'sweep' else 'job'} {name}"
+    record = read_record(layout.job_record(name))
+    if record is not None and record["status"] == "Completed":
+        report(subject, "Completed earlier: adopting it")
+        _restore_runs(workspace, record)
+        return _outs(record)
+    if kind not in _RUNNERS:
+        raise UnsupportedLocallyError(f"{subject}: {kind} jobs run only on Azure ML (the local target runs command and sweep jobs)")
+    if record is not None:
+        report(subject, f"re-running: the previous attempt ended {record['status']} (its MLflow runs stay in the history)")
+        shutil.rmtree(layout.job_dir(name), ignore_errors=True)
+    job = _context(workspace, props, subject)
+    started = time.time()
+    write_record(layout.job_record(name), {"name": name, "status": "Running", "started": started})
+    try:
+        result = _RUNNERS[kind](job, workspace)
+    except BaseException as err:
+        write_record(layout.job_record(name), {"name": name, "status": "Failed", "started": started, "error": str(err)})
+        raise
+    record = _completed_record(workspace, job, result, started)
+    write_record(layout.job_record(name), record)
+    report(subject, f"Completed in {record['ended'] - started:.1f} s")
+    return _outs(record)
+
+
+def update_job(workspace: LocalWorkspace, olds: Props, news: Props) -> Outs:
+    """Only metadata changed (anything else replaces the job): show it on the MLflow run, keep the outputs."""
+    record = read_record(workspace.layout.job_record(olds["name"]))
+    if record is not None and record.get("run_id"):
+        workspace.tracking.set_tags(record["run_id"], _run_tags(news["definition"]))
+    return {key: olds.get(key) for key in _OUTS}
+
+
+def read_job(workspace: LocalWorkspace, outs: Props) -> Outs | None:
+    record = read_record(workspace.layout.job_record(outs["name"]))
+    return None if record is None else _outs(record)
+
+
+def remove_job(workspace: LocalWorkspace, outs: Props, on_delete: str) -> None:
+    """A local job never runs on after submit; "archive" soft-deletes its MLflow runs and keeps its
+    folder, "delete" also removes the folder, "keep" leaves both."""
+    record = read_record(workspace.layout.job_record(outs["name"]))
+    if record is None or on_delete == "keep":
+        return
+    _archive_runs(workspace, record)
+    if on_delete == "delete":
+        shutil.rmtree(workspace.layout.job_dir(outs["name"]), ignore_errors=True)
+
+
+def _context(workspace: LocalWorkspace, props: Props, subject: str) -> JobContext:
+    definition, layout = props["definition"], workspace.layout
+    experiment = str(props.get("experiment") or definition.get("experiment_name") or props["key"])
+    return JobContext(
+        name=props["name"],
+        subject=subject,
+        definition=definition,
+        base_dir=layout.base / props.get("base_dir", "."),
+        folder=layout.job_dir(props["name"]),
+        experiment_name=experiment,
+        experiment_id=workspace.tracking.experiment_id(experiment),
+        deadline=time.monotonic() + 60 * float(props.get("timeout_minutes") or 120),
+        tags={"azureml.job_name": props["name"], "azureml.job_key": str(props["key"]), **_run_tags(definition)},
+    )
+
+
+def _run_tags(definition: Mapping[str, Any]) -> dict[str, str]:
+    tags = {str(k): str(v) for k, v in (definition.get("tags") or {}).items()}
+    if definition.get("description"):
+        tags["mlflow.note.content"] = str(definition["description"])
+    if definition.get("display_name"):
+        tags["azureml.display_name"] = str(definition["display_name"])
+    return tags
+
+
+def _completed_record(workspace: LocalWorkspace, job: JobContext, result: JobResult, started: float) -> dict[str, Any]:
+    layout = workspace.layout
+    return {
+        "name": job.name,
+        "status": "Completed",
+        "url": job.folder.as_uri(),
+        "outputs": {name: layout.shown(path) for name, path in result.outputs.items()},
+        "best_trial": result.best_trial,
+        "run_id": result.run_id,
+        "experiment_id": job.experiment_id,
+        "best_trial_run_id": result.best_trial_run_id,
+        "started": started,
+        "ended": time.time(),
+    }
+
+
+def _job_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> list[str]:
+    run_id = record.get("run_id")
+    if not run_id:
+        return []
+    return [run_id, *workspace.tracking.child_runs(record["experiment_id"], run_id)]
+
+
+def _archive_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:
+    for run_id in _job_runs(workspace, record):
+        workspace.tracking.archive_run(run_id)
+
+
+def _restore_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:
+    """Adopting an archived job brings its runs back (a destroy then up of the same stack)."""
+    for run_id in _job_runs(workspace, record):
+        workspace.tracking.restore_run(run_id)
+
+
+def _outs(record: Mapping[str, Any]) -> Outs:
+    return {
+        "name": record["name"],
+        "status": record["status"],
+        "url": record.get("url"),
+        "outputs": record.get("outputs", {}),
+        "best_trial": record.get("best_trial"),
+    }

@@ -1,0 +1,72 @@
+"""Where a stack's local workspace keeps each thing.
+
+Paths inside the workspace are reported the way the stack gave its root (relative to the
+repository root, usually), so stack outputs and state do not depend on where the repo lives;
+processes receive absolute paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: str
+    base: Path = field(default_factory=Path.cwd)
+
+    @property
+    def path(self) -> Path:
+        return self.base / self.root
+
+    @property
+    def db(self) -> Path:
+        return self.path / "mlflow.db"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.path / "mlartifacts"
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.db}"
+
+    def environments(self, name: str) -> Path:
+        return self.path / "environments" / name
+
+    def environment_record(self, name: str, version: str) -> Path:
+        return self.environments(name) / f"{version}.json"
+
+    def datastore_dir(self, name: str) -> Path:
+        return self.path / "datastores" / name
+
+    def datastore_record(self, name: str) -> Path:
+        return self.path / "datastores" / f"{name}.json"
+
+    def data_versions(self, name: str) -> Path:
+        return self.path / "data" / name
+
+    def data_dir(self, name: str, version: str) -> Path:
+        return self.data_versions(name) / version
+
+    def data_record(self, name: str, version: str) -> Path:
+        return self.data_versions(name) / f"{version}.json"
+
+    def job_dir(self, name: str) -> Path:
+        return self.path / "jobs" / name
+
+    def job_record(self, name: str) -> Path:
+        return self.job_dir(name) / "job.json"
+
+    def model_dir(self, name: str, source: str) -> Path:
+        return self.path / "models" / name / source
+
+    def shown(self, path: Path) -> str:
+        """A path inside the workspace as outputs report it."""
+        if Path(self.root).is_absolute():
+            return str(path)
+        return str(Path(self.root) / path.relative_to(self.path))
+
+    def resolve(self, shown: str) -> Path:
+        return self.base / shown

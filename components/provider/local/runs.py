@@ -1,0 +1,153 @@
+"""One run of a job's command, as Azure ML runs a command job or one trial of a sweep.
+
+The code is copied into the run's folder first, so later edits never change a job that ran;
+outputs are empty folders of the run; the interpolated command runs in bash with the
+environment's interpreter as `python`; and the MLflow run exists before the process starts,
+so the process's own `mlflow` calls (MLFLOW_RUN_ID) land in it. The log is kept as
+`user_logs/std_log.txt`, Azure ML's name, and attached to the MLflow run.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from components.provider.local.environments import PythonEnv
+from components.provider.local.errors import JobFailedError
+from components.provider.local.files import Ignore, copy_into
+from components.provider.local.inputs import plan_outputs
+from components.provider.local.interpolation import interpolate
+from components.provider.local.process import run_process
+from components.provider.local.progress import report
+from components.provider.local.workspace import LocalWorkspace
+
+_ALWAYS_IGNORED = (".git", "__pycache__", "*.pyc")
+_IGNORE_FILES = (".amlignore", ".gitignore")
+# The stack's own interpreter settings must not leak into the job's environment.
+_NOT_INHERITED = frozenset({"VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "CONDA_PREFIX"})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    subject: str
+    name: str
+    folder: Path
+    code: Path | None
+    command: str
+    inputs: Mapping[str, str | None]
+    outputs: Mapping[str, Any]
+    python: PythonEnv
+    compute: str | None
+    experiment_name: str
+    experiment_id: str
+    deadline: float
+    """time.monotonic() by which the run must have finished, waiting for a compute slot included."""
+    timeout: float | None = None
+    """Seconds the process may run."""
+    search_space: Mapping[str, str] | None = None
+    environment_variables: Mapping[str, Any] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    outputs: dict[str, Path]
+    started: float
+    ended: float
+
+
+def execute(spec: RunSpec, workspace: LocalWorkspace) -> RunResult:
+    """Run the command to completion; raise JobFailedError (with the log's tail) if it fails or runs out of time."""
+    snapshot(spec.code, spec.folder / "code", workspace.layout.path)
+    outputs = plan_outputs(spec.outputs, spec.folder / "outputs")
+    values = {"inputs": spec.inputs, "outputs": {name: str(path) for name, path in outputs.items()}}
+    if spec.search_space is not None:
+        values["search_space"] = spec.search_space
+    command = interpolate(spec.command, values, spec.subject)
+    tracking = workspace.tracking
+    run_id = tracking.start_run(spec.experiment_id, spec.name, spec.tags)
+    log = spec.folder / "user_logs" / "std_log.txt"
+    env = _process_env(spec, run_id, workspace.layout.tracking_uri, outputs, _python_shim(spec))
+    status = "FAILED"
+    try:
+        with workspace.pools.slot(spec.compute):
+            started = time.time()
+            report(spec.subject, "Running")
+            run_process(command, spec.folder / "code", env, log, _seconds(spec), spec.subject)
+            ended = time.time()
+        status = "FINISHED"
+    finally:
+        if log.exists():
+            tracking.attach(run_id, log, "user_logs")
+        tracking.finish_run(run_id, status)
+    return RunResult(run_id, outputs, started, ended)
+
+
+def snapshot(code: Path | None, destination: Path, workspace_root: Path) -> None:
+    """Copy the code, leaving out what its .amlignore (or .gitignore) names and the workspace itself."""
+    if code is None:
+        destination.mkdir(parents=True, exist_ok=True)
+        return
+    copy_into(code, destination, ignore=_ignore(code, workspace_root) if code.is_dir() else None)
+
+
+def _ignore(code: Path, workspace_root: Path) -> Ignore:
+    patterns = _ALWAYS_IGNORED + _ignore_file_patterns(code)
+    root = workspace_root.resolve()
+
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory)
+        return {name for name in names if any(fnmatch(name, p) for p in patterns) or root.is_relative_to(here / name)}
+
+    return ignored
+
+
+def _ignore_file_patterns(code: Path) -> tuple[str, ...]:
+    """Name patterns of the first ignore file found (patterns with a path inside are not applied)."""
+    for name in _IGNORE_FILES:
+        if (code / name).is_file():
+            lines = (line.strip().strip("/") for line in (code / name).read_text().splitlines())
+            return tuple(line for line in lines if line and not line.startswith(("#", "!")) and "/" not in line)
+    return ()
+
+
+def _seconds(spec: RunSpec) -> float:
+    left = spec.deadline - time.monotonic()
+    if left <= 0:
+        raise JobFailedError(f"{spec.subject} ran out of time waiting for a free slot on compute {spec.compute or 'serverless'}")
+    return min(left, spec.timeout) if spec.timeout else left
+
+
+def _python_shim(spec: RunSpec) -> Path:
+    """A `python` (and `python3`) that is the environment's interpreter, whatever else PATH holds."""
+    shim = spec.folder / ".bin"
+    shim.mkdir(parents=True, exist_ok=True)
+    for name in ("python", "python3"):
+        (shim / name).write_text(f'#!/bin/sh\nexec {shlex.quote(spec.python.python)} "$@"\n')
+        (shim / name).chmod(0o755)
+    return shim
+
+
+def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping[str, Path], shim: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED and not k.startswith("MLFLOW_")}
+    env["PATH"] = os.pathsep.join([str(shim), str(Path(spec.python.python).parent), env.get("PATH", os.defpath)])
+    if spec.python.venv:
+        env["VIRTUAL_ENV"] = spec.python.venv
+    env |= {
+        "MLFLOW_TRACKING_URI": tracking_uri,
+        "MLFLOW_EXPERIMENT_NAME": spec.experiment_name,
+        "MLFLOW_EXPERIMENT_ID": spec.experiment_id,
+        "MLFLOW_RUN_ID": run_id,
+        "AZUREML_RUN_ID": spec.name,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env |= {f"AZURE_ML_INPUT_{name}": value for name, value in spec.inputs.items() if value is not None}
+    env |= {f"AZURE_ML_OUTPUT_{name}": str(path) for name, path in outputs.items()}
+    return env | {str(k): str(v) for k, v in spec.environment_variables.items()}

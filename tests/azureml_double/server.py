@@ -1,0 +1,1571 @@
+"""A loopback Azure ML workspace double for the real ``azure-ai-ml`` SDK (test harness only).
+
+The double is an HTTP server on 127.0.0.1 that answers what ``azure-ai-ml`` 1.35.x calls for one
+workspace: the ARM control plane (workspace, datastores, environments, codes, data, models, jobs),
+workspace discovery and run history on the regional ``<region>.api.azureml.ms`` host, and the Entra ID
+token endpoints used by ``ClientSecretCredential``.  The SDK reaches it through the transport hook in
+``tests/azureml_double/inject`` (see ``harness.py``); blob traffic goes to Azurite, never here.
+
+State is in memory. A test controls it through :class:`AzureMLDouble`:
+
+* ``requests`` / :meth:`AzureMLDouble.find` - the request log;
+* :meth:`AzureMLDouble.tick`, :meth:`script_job`, :meth:`script_next_job`, :meth:`fail_job`,
+  :meth:`complete_job` - the job clock (``Queued -> Running -> Completed|Failed``);
+* :meth:`inject_fault`, ``latency`` - fault injection (status codes with ``Retry-After``, connection
+  resets, delays) for the next N requests matching a method/path regex.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+UPSTREAM_HEADER = "x-azureml-double-upstream"
+ARM_HOST = "https://management.azure.com"
+PROVIDER = "Microsoft.MachineLearningServices"
+
+TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
+ASSET_KINDS = ("environments", "codes", "data", "models", "components")
+
+_WS_RE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)?$",
+    re.IGNORECASE,
+)
+_DATAPLANE_RE = re.compile(
+    r"^/(?P<plane>data|modelregistry)/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$",
+    re.IGNORECASE,
+)
+_HISTORY_RE = re.compile(
+    r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?:/experiments/[^/]+|/experimentids/[^/]+)?"
+    r"(?P<rest>/.*)$",
+    re.IGNORECASE,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime | None = None) -> str:
+    return (dt or _now()).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def _not_found(what: str) -> HttpError:
+    return HttpError(404, "UserError", f"{what} could not be found.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Request log and fault injection
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the double saw it (after the harness rewrote its host)."""
+
+    method: str
+    path: str  # normalized path (regional prefixes stripped), no query
+    query: dict[str, str]
+    body: Any  # parsed JSON, raw bytes, or None
+    time: float
+    host: str  # original scheme://host (from the routing header) or "" if sent directly
+    raw_path: str
+    headers: dict[str, str]
+    status: int | None = None
+    fault: str | None = None  # description of the injected fault, if any
+
+    @property
+    def api_version(self) -> str | None:
+        return self.query.get("api-version")
+
+    def __repr__(self) -> str:  # compact, readable in assertion messages
+        extra = f" fault={self.fault}" if self.fault else ""
+        return f"<{self.method} {self.path} -> {self.status}{extra}>"
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` requests matching ``method``/``path`` (regexes, searched) with a fault."""
+
+    method: str = ".*"
+    path: str = ".*"
+    times: int = 1
+    status: int = 503
+    retry_after: float | None = None  # seconds -> Retry-After header
+    retry_after_ms: int | None = None  # -> retry-after-ms header
+    reset: bool = False  # abort the TCP connection (RST) instead of answering
+    delay: float = 0.0  # sleep before answering (or before the normal answer when status is None)
+    body: Any = None
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.times > 0
+            and re.search(self.method, method, re.IGNORECASE) is not None
+            and re.search(self.path, path, re.IGNORECASE) is not None
+        )
+
+    def describe(self) -> str:
+        if self.reset:
+            return "reset"
+        if self.status is None:
+            return f"delay {self.delay}s"
+        return str(self.status)
+
+
+# --------------------------------------------------------------------------------------------------
+# Jobs
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JobScript:
+    """How a job behaves on the double's clock."""
+
+    outcome: str = "Completed"  # or "Failed"
+    queued_ticks: int = 1  # ticks spent in Queued
+    running_ticks: int = 1  # ticks spent in Running before the outcome
+    error_code: str = "UserError"
+    error_message: str = "Execution failed. User process exited with a non-zero exit code."
+    log: str | None = None  # user_logs/std_log.txt content; a default is generated when None
+    metrics: list[float] | None = None  # sweep: primary-metric value per trial
+    output_files: dict[str, dict[str, bytes | str]] | None = None  # output name -> {relative path: bytes}
+    match: str | None = None  # for script_next_job: regex on name / display name / experiment name
+
+
+@dataclass
+class JobRecord:
+    name: str
+    resource: dict  # ARM JobBase resource as served (without status, added on read)
+    script: JobScript
+    status: str = "Queued"
+    ticks: int = 0
+    parent: str | None = None
+    children: list[str] = field(default_factory=list)
+    created: datetime = field(default_factory=_now)
+    started: datetime | None = None
+    ended: datetime | None = None
+    error: dict | None = None
+    log_urls: dict[str, str] = field(default_factory=dict)
+    metric: float | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    hidden: bool = False
+
+    @property
+    def job_type(self) -> str:
+        return self.resource["properties"].get("jobType", "Command")
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+# --------------------------------------------------------------------------------------------------
+# The double
+# --------------------------------------------------------------------------------------------------
+
+
+class AzureMLDouble:
+    """In-memory Azure ML workspace + HTTP server. Use :meth:`start` / :meth:`stop` (or ``with``)."""
+
+    def __init__(
+        self,
+        *,
+        subscription_id: str = "00000000-0000-4000-8000-000000000001",
+        resource_group: str = "rg-double",
+        workspace: str = "ws-double",
+        location: str = "eastus",
+        blob_endpoint: str | None = None,
+        storage_account: str = AZURITE_ACCOUNT,
+        storage_key: str = AZURITE_KEY,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.subscription_id = subscription_id
+        self.resource_group = resource_group
+        self.workspace = workspace
+        self.location = location
+        self.blob_endpoint = blob_endpoint.rstrip("/") if blob_endpoint else None  # http://127.0.0.1:N
+        self.storage_account = storage_account
+        self.storage_key = storage_key
+        self.workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{subscription_id}/{resource_group}/{workspace}"))
+        self.tenant_id = "72f988bf-0000-4000-8000-00000000d0b1"
+        self._bind = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.lock = threading.RLock()
+        self._current_path = ""
+        self._blob_client = None
+        self.reset()
+
+    # ----------------------------------------------------------------------------------- lifecycle
+    def start(self) -> AzureMLDouble:
+        if self._server is not None:
+            return self
+        handler = type("Handler", (_Handler,), {"double": self})
+        server = ThreadingHTTPServer(self._bind, handler)
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="azureml-double", daemon=True)
+        self._thread.start()
+        self._ensure_default_containers()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None
+        if self._thread:
+            self._thread.join(5)
+
+    def __enter__(self) -> AzureMLDouble:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "double not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def reset(self) -> None:
+        """Forget all state (assets, jobs, log, faults, scripts); keep workspace identity and server."""
+        with self.lock:
+            self.requests: list[RecordedRequest] = []
+            self.faults: list[Fault] = []
+            self.latency: float = 0.0  # seconds added to every answer
+            self.page_size: int = 100  # list pages longer than this get a nextLink
+            self.auto_tick: bool = False  # each read of a job (ARM GET / run details) advances it one tick
+            self.require_token: bool = True  # reject control-plane calls without a token the double issued
+            self.sweep_trials: int = 3  # trials a sweep job spawns (capped by limits.maxTotalTrials)
+            self.default_script = JobScript()  # how jobs without a specific script behave
+            self._next_scripts: list[JobScript] = []
+            self._named_scripts: dict[str, JobScript] = {}
+            self.assets: dict[str, dict[str, dict]] = {k: {} for k in ASSET_KINDS}  # kind -> name -> container
+            self.versions: dict[str, dict[str, dict[str, dict]]] = {k: {} for k in ASSET_KINDS}
+            self.pending_uploads: list[dict] = []
+            self.jobs: dict[str, JobRecord] = {}
+            self.datastores: dict[str, dict] = {}
+            self.datastore_secrets: dict[str, dict] = {}
+            self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
+            self._seed_datastores()
+        if self._server is not None:
+            self._ensure_default_containers()
+
+    # ----------------------------------------------------------------------------------- ids
+    @property
+    def workspace_arm_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}/providers/{PROVIDER}/workspaces/{self.workspace}"
+        )
+
+    @property
+    def regional_host(self) -> str:
+        return f"https://{self.location}.api.azureml.ms"
+
+    @property
+    def blob_container(self) -> str:
+        return f"azureml-blobstore-{self.workspace_id}"
+
+    @property
+    def artifact_container(self) -> str:
+        return "azureml"
+
+    def _id(self, *segments: str) -> str:
+        return self.workspace_arm_id + "".join(f"/{s}" for s in segments)
+
+    def _system_data(self, created: str | None = None) -> dict:
+        now = _iso()
+        return {
+            "createdAt": created or now,
+            "createdBy": "double@example.com",
+            "createdByType": "User",
+            "lastModifiedAt": now,
+            "lastModifiedBy": "double@example.com",
+            "lastModifiedByType": "User",
+        }
+
+    # ----------------------------------------------------------------------------------- test API
+    def find(self, method: str | None = None, path: str | None = None, status: int | None = None) -> list:
+        """Requests whose method equals ``method`` and whose path matches the regex ``path`` (searched)."""
+        with self.lock:
+            out = list(self.requests)
+        return [
+            r
+            for r in out
+            if (method is None or r.method.upper() == method.upper())
+            and (path is None or re.search(path, r.path, re.IGNORECASE))
+            and (status is None or r.status == status)
+        ]
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    def inject_fault(
+        self,
+        method: str = ".*",
+        path: str = ".*",
+        *,
+        status: int | None = 503,
+        times: int = 1,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+        reset: bool = False,
+        delay: float = 0.0,
+        body: Any = None,
+    ) -> Fault:
+        """Make the next ``times`` matching requests fail (``status``), hang (``delay``) or reset.
+
+        ``status=None`` with ``delay`` only slows the matching requests down and then answers normally.
+        """
+        fault = Fault(
+            method=method,
+            path=path,
+            times=times,
+            status=status,
+            retry_after=retry_after,
+            retry_after_ms=retry_after_ms,
+            reset=reset,
+            delay=delay,
+            body=body,
+        )
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def script_job(self, name: str, **kwargs: Any) -> JobScript:
+        """Set how the job ``name`` behaves (before or after it is submitted). See :class:`JobScript`."""
+        script = JobScript(**kwargs)
+        with self.lock:
+            self._named_scripts[name] = script
+            if name in self.jobs:
+                self.jobs[name].script = script
+        return script
+
+    def script_next_job(self, **kwargs: Any) -> JobScript:
+        """Queue a script for the next submitted job (matching ``match`` if given). FIFO."""
+        script = JobScript(**kwargs)
+        with self.lock:
+            self._next_scripts.append(script)
+        return script
+
+    def tick(self, n: int = 1, name: str | None = None) -> None:
+        """Advance the clock ``n`` ticks for every non-terminal job (or only ``name`` and its children)."""
+        for _ in range(n):
+            with self.lock:
+                names = [name] if name else [j.name for j in self.jobs.values() if j.parent is None]
+                for job_name in names:
+                    self._tick_job(self._job(job_name))
+
+    def run_to_completion(self, name: str, max_ticks: int = 100) -> str:
+        """Tick until the job ``name`` is terminal; return its status."""
+        for _ in range(max_ticks):
+            with self.lock:
+                if self._job(name).terminal:
+                    return self._job(name).status
+            self.tick(name=name)
+        raise AssertionError(f"job {name} not terminal after {max_ticks} ticks")
+
+    def complete_job(self, name: str) -> None:
+        with self.lock:
+            job = self._job(name)
+            job.script.outcome = "Completed"
+            while not job.terminal:
+                self._tick_job(job)
+
+    def fail_job(self, name: str, message: str = "Execution failed.", *, log: str | None = None, code: str = "UserError") -> None:
+        """Fail the job ``name`` now with an error message and (optionally) a user log."""
+        with self.lock:
+            job = self._job(name)
+            job.script.outcome = "Failed"
+            job.script.error_message = message
+            job.script.error_code = code
+            if log is not None:
+                job.script.log = log
+            if job.status == "Queued":
+                self._set_status(job, "Running")
+            self._finish(job, "Failed")
+
+    def job_status(self, name: str) -> str:
+        with self.lock:
+            return self._job(name).status
+
+    def job(self, name: str) -> JobRecord:
+        with self.lock:
+            return self._job(name)
+
+    def subprocess_env(self, base: dict | None = None) -> dict[str, str]:
+        """Environment for a child process (e.g. ``pulumi up``) whose Azure SDK calls must reach this double."""
+        from .harness import subprocess_env
+
+        return subprocess_env(self.url, self.blob_endpoint, base)
+
+    def set_datastore_secret(self, name: str, secrets: dict) -> None:
+        with self.lock:
+            self.datastore_secrets[name] = secrets
+
+    # ----------------------------------------------------------------------------------- seeds
+    def _seed_datastores(self) -> None:
+        def blob(name: str, container: str, default: bool = False) -> None:
+            self.datastores[name] = {
+                "id": self._id("datastores", name),
+                "name": name,
+                "type": f"{PROVIDER}/workspaces/datastores",
+                "properties": {
+                    "datastoreType": "AzureBlob",
+                    "accountName": self.storage_account,
+                    "containerName": container,
+                    "endpoint": "core.windows.net",
+                    "protocol": "https",
+                    "credentials": {"credentialsType": "AccountKey"},
+                    "isDefault": default,
+                    "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity",
+                    "description": None,
+                    "tags": {},
+                    "properties": {},
+                },
+                "systemData": self._system_data(),
+            }
+            self.datastore_secrets[name] = {"secretsType": "AccountKey", "key": self.storage_key}
+
+        blob("workspaceblobstore", self.blob_container, default=True)
+        blob("workspaceartifactstore", self.artifact_container)
+
+    def _ensure_default_containers(self) -> None:
+        for container in (self.blob_container, self.artifact_container):
+            self._blob_create_container(container)
+
+    # ----------------------------------------------------------------------------------- Azurite I/O
+    def _blob_url(self, container: str, blob: str = "") -> str:
+        path = f"/{self.storage_account}/{container}" + (f"/{quote(blob)}" if blob else "")
+        return f"{self.blob_endpoint}{path}"
+
+    def _blob_service(self):
+        """azure-storage-blob client for the double's own writes to Azurite (logs, job outputs)."""
+        if self._blob_client is None:
+            from azure.storage.blob import BlobServiceClient
+
+            self._blob_client = BlobServiceClient(
+                f"{self.blob_endpoint}/{self.storage_account}",
+                credential={"account_name": self.storage_account, "account_key": self.storage_key},
+                retry_total=2,
+            )
+        return self._blob_client
+
+    def _blob_create_container(self, container: str) -> None:
+        if not self.blob_endpoint or not container:
+            return
+        from azure.core.exceptions import ResourceExistsError
+
+        with contextlib.suppress(ResourceExistsError):
+            self._blob_service().create_container(container)
+
+    def _blob_put(self, container: str, blob: str, data: bytes) -> None:
+        if not self.blob_endpoint:
+            return
+        self._blob_service().get_blob_client(container, blob).upload_blob(data, overwrite=True)
+
+    def _sas(self, container: str, blob: str | None = None, permissions: str = "r", hours: int = 2) -> str:
+        from azure.storage.blob import generate_blob_sas, generate_container_sas
+
+        expiry = _now() + timedelta(hours=hours)
+        if blob is None:
+            return generate_container_sas(
+                self.storage_account, container, account_key=self.storage_key, permission=permissions, expiry=expiry
+            )
+        return generate_blob_sas(self.storage_account, container, blob, account_key=self.storage_key, permission=permissions, expiry=expiry)
+
+    # ----------------------------------------------------------------------------------- job clock
+    def _job(self, name: str) -> JobRecord:
+        try:
+            return self.jobs[name]
+        except KeyError:
+            raise _not_found(f"Job {name}") from None
+
+    def _pick_script(self, name: str, resource: dict) -> JobScript:
+        if name in self._named_scripts:
+            return self._named_scripts[name]
+        props = resource.get("properties", {})
+        haystack = [name, props.get("displayName") or "", props.get("experimentName") or ""]
+        for i, script in enumerate(self._next_scripts):
+            if script.match is None or any(re.search(script.match, h) for h in haystack):
+                return self._next_scripts.pop(i)
+        return copy.deepcopy(self.default_script)
+
+    def _set_status(self, job: JobRecord, status: str) -> None:
+        job.status = status
+        if status == "Running" and job.started is None:
+            job.started = _now()
+            self._write_logs(job)
+        if job.job_type.lower() == "sweep" and status == "Running" and not job.children:
+            self._spawn_trials(job)
+
+    def _tick_job(self, job: JobRecord) -> None:
+        if job.terminal:
+            return
+        if job.status == "CancelRequested":
+            self._finish(job, "Canceled")
+            return
+        job.ticks += 1
+        for child in job.children:
+            child_job = self.jobs[child]
+            if not child_job.terminal and job.ticks >= job.script.queued_ticks:
+                self._set_status(child_job, "Running")
+        if job.ticks < job.script.queued_ticks:
+            return
+        if job.ticks < job.script.queued_ticks + job.script.running_ticks:
+            self._set_status(job, "Running")
+            return
+        if job.status == "Queued":
+            self._set_status(job, "Running")
+        self._finish(job, job.script.outcome)
+
+    def _finish(self, job: JobRecord, status: str) -> None:
+        for child in job.children:
+            child_job = self.jobs[child]
+            if not child_job.terminal:
+                self._finish(child_job, "Canceled" if status == "Canceled" else "Completed")
+        job.status = status
+        job.ended = _now()
+        if status == "Failed":
+            job.error = {
+                "error": {"code": job.script.error_code, "message": job.script.error_message, "severity": 0},
+                "time": _iso(),
+                "componentName": "CommonRuntime",
+            }
+        if job.job_type.lower() == "sweep" and status == "Completed":
+            self._pick_best_child(job)
+        if status == "Completed":
+            self._materialize_outputs(job)
+        self._write_logs(job)
+
+    def _default_log(self, job: JobRecord) -> str:
+        lines = [f"[double] job {job.name} ({job.job_type}) started", f"[double] status: {job.status}"]
+        if not job.terminal:
+            pass
+        elif job.status == "Failed":
+            lines.append(f"Traceback (most recent call last):\n{job.script.error_message}")
+        else:
+            lines.append("The activity completed successfully. Finalizing run...")
+        return "\n".join(lines) + "\n"
+
+    def _write_logs(self, job: JobRecord) -> None:
+        if job.script.log is None:
+            text = self._default_log(job)
+        elif job.terminal:
+            text = job.script.log
+        else:  # while running, the first line of the scripted log
+            text = job.script.log.splitlines(keepends=True)[0] if job.script.log else ""
+        blob = f"ExperimentRun/dcid.{job.name}/user_logs/std_log.txt"
+        if self.blob_endpoint:
+            self._blob_put(self.artifact_container, blob, text.encode())
+            url = f"{self._blob_url(self.artifact_container, blob)}?{self._sas(self.artifact_container, blob)}"
+        else:
+            url = f"{self.regional_host}/double/logs/{job.name}/user_logs/std_log.txt"
+        job.log_urls = {"user_logs/std_log.txt": url}
+
+    def _output_uri(self, job: JobRecord, output_name: str) -> str:
+        return f"azureml://datastores/workspaceblobstore/paths/azureml/{job.name}/{output_name}/"
+
+    def _fill_outputs(self, job: JobRecord) -> None:
+        outputs = job.resource["properties"].get("outputs") or {}
+        for output_name, output in outputs.items():
+            if output is not None and not output.get("uri"):
+                output["uri"] = self._output_uri(job, output_name)
+
+    def _materialize_outputs(self, job: JobRecord) -> None:
+        """Write each output of a completed job to Azurite so that it exists (and can be downloaded)."""
+        outputs = job.resource["properties"].get("outputs") or {}
+        for output_name, output in outputs.items():
+            if not output:
+                continue
+            files = (job.script.output_files or {}).get(output_name)
+            if files is None:
+                if output.get("jobOutputType") == "mlflow_model":
+                    files = {"MLmodel": f"artifact_path: {output_name}\nflavors: {{}}\nrun_id: {job.name}\n"}
+                else:
+                    files = {"_double_output.txt": f"output {output_name} of job {job.name}\n"}
+            match = re.match(r"azureml://datastores/([^/]+)/paths/(.*)$", output.get("uri") or "")
+            if not match or match.group(1) not in self.datastores:
+                continue
+            container = self.datastores[match.group(1)]["properties"].get("containerName")
+            prefix = match.group(2).rstrip("/")
+            for rel, data in files.items():
+                self._blob_put(container, f"{prefix}/{rel}", data.encode() if isinstance(data, str) else data)
+
+    # sweep --------------------------------------------------------------------------------------
+    def _spawn_trials(self, job: JobRecord) -> None:
+        props = job.resource["properties"]
+        limits = props.get("limits") or {}
+        count = self.sweep_trials
+        if limits.get("maxTotalTrials"):
+            count = min(count, int(limits["maxTotalTrials"]))
+        trial = props.get("trial") or {}
+        space = props.get("searchSpace") or {}
+        for i in range(count):
+            params = {k: _sample(v, i) for k, v in space.items()}
+            command = trial.get("command", "")
+            for k, v in params.items():
+                command = re.sub(r"\$\{\{\s*search_space\." + re.escape(k) + r"\s*\}\}", str(v), command)
+            child_name = f"{job.name}_{i}"
+            outputs = copy.deepcopy(props.get("outputs") or {})
+            child_resource = {
+                "id": self._id("jobs", child_name),
+                "name": child_name,
+                "type": f"{PROVIDER}/workspaces/jobs",
+                "properties": {
+                    "jobType": "Command",
+                    "displayName": child_name,
+                    "experimentName": props.get("experimentName"),
+                    "command": command,
+                    "codeId": trial.get("codeId"),
+                    "environmentId": trial.get("environmentId"),
+                    "environmentVariables": trial.get("environmentVariables") or {},
+                    "computeId": props.get("computeId"),
+                    "inputs": copy.deepcopy(props.get("inputs") or {}),
+                    "outputs": outputs,
+                    "properties": {"azureml.parentrunid": job.name, **{f"_aml_system_{k}": str(v) for k, v in params.items()}},
+                    "tags": {"hyperparameters": json.dumps(params)},
+                    "isArchived": False,
+                    "services": {},
+                    "resources": trial.get("resources") or {"instanceCount": 1},
+                    "distribution": trial.get("distribution"),
+                },
+                "systemData": self._system_data(),
+            }
+            metrics = job.script.metrics or []
+            child = JobRecord(
+                name=child_name,
+                resource=child_resource,
+                script=JobScript(),
+                status="Running",
+                parent=job.name,
+                parameters=params,
+                metric=metrics[i] if i < len(metrics) else round(0.5 + 0.1 * ((i * 7) % 5), 3),
+            )
+            child.started = _now()
+            self._fill_outputs(child)
+            self.jobs[child_name] = child
+            job.children.append(child_name)
+
+    def _pick_best_child(self, job: JobRecord) -> None:
+        objective = job.resource["properties"].get("objective") or {}
+        goal = (objective.get("goal") or "maximize").lower()
+        children = [self.jobs[c] for c in job.children if self.jobs[c].status == "Completed"]
+        if not children:
+            return
+        best = (max if goal == "maximize" else min)(children, key=lambda c: c.metric)
+        props = job.resource["properties"].setdefault("properties", {})
+        props["best_child_run_id"] = best.name
+        props["score"] = str(best.metric)
+        props["best_metric_status"] = "Succeeded"
+        props["primary_metric_config"] = json.dumps({"name": objective.get("primaryMetric"), "goal": objective.get("goal")})
+
+    # ----------------------------------------------------------------------------------- views
+    def job_view(self, job: JobRecord) -> dict:
+        resource = copy.deepcopy(job.resource)
+        resource["properties"]["status"] = job.status
+        return resource
+
+    def run_view(self, job: JobRecord, details: bool = False) -> dict:
+        props = job.resource["properties"]
+        run: dict[str, Any] = {
+            "runId": job.name,
+            "runUuid": str(uuid.uuid5(uuid.NAMESPACE_OID, job.name)),
+            "parentRunId": job.parent,
+            "rootRunId": job.parent or job.name,
+            "status": job.status,
+            "target": (props.get("computeId") or "").rsplit("/", 1)[-1] or None,
+            "createdUtc": _iso(job.created),
+            "startTimeUtc": _iso(job.started) if job.started else None,
+            "endTimeUtc": _iso(job.ended) if job.ended else None,
+            "error": job.error,
+            "warnings": [],
+            "tags": props.get("tags") or {},
+            "properties": {k: str(v) for k, v in (props.get("properties") or {}).items()},
+            "parameters": job.parameters,
+            "displayName": props.get("displayName"),
+            "description": props.get("description"),
+            "experimentId": props.get("experimentName"),
+            "runType": "azureml.hyperdrive" if job.job_type.lower() == "sweep" else "azureml.scriptrun",
+            "hidden": job.hidden,
+            "services": {},
+            "logFiles": dict(job.log_urls) if details else None,
+        }
+        if details:
+            run["createdTimeUtc"] = run.pop("createdUtc")
+        if job.metric is not None:
+            run["properties"]["double.primary_metric"] = str(job.metric)
+        return {k: v for k, v in run.items() if v is not None}
+
+    # ----------------------------------------------------------------------------------- dispatch
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any, upstream: str) -> tuple:
+        """Return ``(status, body, headers)``; raise HttpError for error answers."""
+        login = re.match(r"^/(?P<tenant>[^/]+)/(?:v2\.0/)?\.well-known/openid-configuration$", path)
+        if login:
+            return 200, self._openid(login.group("tenant"), upstream), {}
+        if re.match(r"^/common/discovery/instance$", path):
+            return 200, self._instance_discovery(upstream), {}
+        token = re.match(r"^/(?P<tenant>[^/]+)/oauth2/(?:v2\.0/)?token$", path)
+        if token and method == "POST":
+            return 200, self._issue_token(), {}
+        if path.rstrip("/") == "/discovery":
+            return 200, self._discovery(), {}
+        if path.startswith("/double/logs/"):
+            _, _, _, name, *_ = path.split("/")
+            job = self._job(name)
+            return 200, (job.script.log or self._default_log(job)).encode(), {"Content-Type": "text/plain"}
+        history = _HISTORY_RE.match(path)
+        if history:
+            self._check_workspace(history)
+            return self._history(method, history.group("rest"), query, body)
+        dataplane = _DATAPLANE_RE.match(path)
+        if dataplane:
+            self._check_workspace(dataplane)
+            return self._dataplane(method, dataplane.group("plane"), dataplane.group("rest"), body)
+        ws = _WS_RE.match(path)
+        if ws:
+            self._check_workspace(ws)
+            return self._workspace_scope(method, ws.group("rest") or "", query, body)
+        raise HttpError(404, "NotFound", f"The double does not serve {method} {path}")
+
+    def _check_workspace(self, m: re.Match) -> None:
+        if (
+            m.group("sub").lower() != self.subscription_id.lower()
+            or m.group("rg").lower() != self.resource_group.lower()
+            or m.group("ws").lower() != self.workspace.lower()
+        ):
+            raise HttpError(
+                404,
+                "ResourceNotFound",
+                f"The Resource '{PROVIDER}/workspaces/{m.group('ws')}' under resource group '{m.group('rg')}' was not found.",
+            )
+
+    # login --------------------------------------------------------------------------------------
+    def _openid(self, tenant: str, upstream: str) -> dict:
+        base = upstream or "https://login.microsoftonline.com"
+        return {
+            "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"{base}/{tenant}/v2.0",
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+            "authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{base}/{tenant}/oauth2/v2.0/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce"],
+            "kerberos_endpoint": f"{base}/{tenant}/kerberos",
+            "tenant_region_scope": "NA",
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": "graph.microsoft.com",
+            "rbac_url": "https://pas.windows.net",
+        }
+
+    def _instance_discovery(self, upstream: str) -> dict:
+        host = urlsplit(upstream or "https://login.microsoftonline.com").netloc
+        return {
+            "tenant_discovery_endpoint": f"https://{host}/common/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [
+                {"preferred_network": host, "preferred_cache": host, "aliases": [host]},
+            ],
+        }
+
+    def _issue_token(self) -> dict:
+        header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "double"}).encode()).rstrip(b"=")
+        now = int(time.time())
+        claims = {
+            "aud": "https://management.azure.com",
+            "iss": f"https://sts.windows.net/{self.tenant_id}/",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "oid": "00000000-0000-4000-8000-0000000000aa",
+            "tid": self.tenant_id,
+            "appid": "00000000-0000-4000-8000-0000000c11e7",
+            "jti": uuid.uuid4().hex,
+        }
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(b"not-signed-by-the-double").rstrip(b"=").decode()
+        token = f"{header.decode()}.{payload.decode()}.{signature}"
+        with self.lock:
+            self.tokens.add(token)
+        return {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+
+    def _discovery(self) -> dict:
+        host = self.regional_host
+        return {
+            "api": host,
+            "catalog": host,
+            "experimentation": host,
+            "gallery": f"{host}/gallery/v1.0",
+            "history": host,
+            "hyperdrive": host,
+            "labeling": host,
+            "modelmanagement": host,
+            "pipelines": host,
+            "studiometadata": host,
+        }
+
+    # workspace scope -----------------------------------------------------------------------------
+    def _workspace_scope(self, method: str, rest: str, query: dict, body: Any) -> tuple:
+        if rest in ("", "/"):
+            if method == "GET":
+                return 200, self.workspace_resource(), {}
+            raise HttpError(405, "MethodNotAllowed", f"{method} on the workspace is not supported by the double")
+        parts = [p for p in rest.split("/") if p]
+        kind = parts[0]
+        if kind in ASSET_KINDS:
+            return self._assets(method, kind, parts[1:], query, body)
+        if kind == "datastores":
+            return self._datastores_route(method, parts[1:], query, body)
+        if kind == "jobs":
+            return self._jobs_route(method, parts[1:], query, body)
+        if kind == "computes":
+            return self._computes_route(method, parts[1:], query)
+        if kind == "listKeys" and method == "POST":
+            return (
+                200,
+                {
+                    "userStorageKey": self.storage_key,
+                    "userStorageResourceId": self._storage_arm_id(),
+                },
+                {},
+            )
+        if kind == "operationResults" and len(parts) == 2:
+            # LRO status of a cancel: the cancellation takes effect when the SDK polls for it.
+            if parts[1].startswith("cancel-"):
+                job = self.jobs.get(parts[1][len("cancel-") :])
+                if job is not None and job.status == "CancelRequested":
+                    self._finish(job, "Canceled")
+            return 200, None, {}
+        raise HttpError(404, "NotFound", f"The double does not serve {method} .../workspaces/{self.workspace}{rest}")
+
+    def _storage_arm_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{self.storage_account}"
+        )
+
+    def workspace_resource(self) -> dict:
+        rg_prefix = f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}/providers"
+        return {
+            "id": self.workspace_arm_id,
+            "name": self.workspace,
+            "type": f"{PROVIDER}/workspaces",
+            "location": self.location,
+            "kind": "Default",
+            "tags": {},
+            "identity": {
+                "type": "SystemAssigned",
+                "principalId": "00000000-0000-4000-8000-0000000000bb",
+                "tenantId": self.tenant_id,
+            },
+            "sku": {"name": "Basic", "tier": "Basic"},
+            "systemData": self._system_data("2024-01-01T00:00:00.000Z"),
+            "properties": {
+                "workspaceId": self.workspace_id,
+                "friendlyName": self.workspace,
+                "description": "Azure ML double",
+                "storageAccount": self._storage_arm_id(),
+                "keyVault": f"{rg_prefix}/Microsoft.KeyVault/vaults/kv-double",
+                "applicationInsights": f"{rg_prefix}/Microsoft.Insights/components/ai-double",
+                "containerRegistry": None,
+                "discoveryUrl": f"{self.regional_host}/discovery",
+                "mlFlowTrackingUri": f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{self.workspace_arm_id}",
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+                "hbiWorkspace": False,
+                "v1LegacyMode": False,
+                "storageHnsEnabled": False,
+                "tenantId": self.tenant_id,
+                "imageBuildCompute": None,
+                "allowPublicAccessWhenBehindVnet": False,
+                "enableDataIsolation": False,
+                "notebookInfo": None,
+                "serviceProvisionedResourceGroup": None,
+                "privateLinkCount": 0,
+                "sharedPrivateLinkResources": [],
+                "managedNetwork": {"isolationMode": "Disabled"},
+            },
+        }
+
+    # assets (environments, codes, data, models, components) ------------------------------------
+    def _assets(self, method: str, kind: str, parts: list[str], query: dict, body: Any) -> tuple:
+        containers = self.assets[kind]
+        versions = self.versions[kind]
+        if not parts:
+            if method != "GET":
+                raise HttpError(405, "MethodNotAllowed", f"{method} {kind}")
+            items = [c for c in containers.values() if _view_ok(c, query)]
+            return 200, self._page(items, query), {}
+        name = parts[0]
+        if len(parts) == 1:
+            if method == "GET":
+                if name not in containers:
+                    raise _not_found(f"{kind[:-1].capitalize()} container {name}")
+                return 200, containers[name], {}
+            if method == "PUT":
+                container = self._container(kind, name)
+                props = (body or {}).get("properties") or {}
+                for key in ("description", "tags", "properties", "isArchived"):
+                    if key in props:
+                        container["properties"][key] = props[key]
+                return 200, container, {}
+            if method == "DELETE":
+                if containers.pop(name, None) is None:
+                    return 204, None, {}
+                versions.pop(name, None)
+                return 200, None, {}
+            raise HttpError(405, "MethodNotAllowed", f"{method} {kind}/{name}")
+        if parts[1] != "versions":
+            raise HttpError(404, "NotFound", f"{kind}/{name}/{parts[1]}")
+        name_versions = versions.get(name, {})
+        if len(parts) == 2:
+            if method != "GET":
+                raise HttpError(405, "MethodNotAllowed", f"{method} {kind}/{name}/versions")
+            items = [v for v in name_versions.values() if _view_ok(v, query)]
+            if query.get("hash"):
+                # Like the service, a content-hash lookup searches every asset of the kind, not only
+                # ``name``: the SDK reuses whichever code asset already holds the same snapshot.
+                items = [
+                    v
+                    for versions_of_name in versions.values()
+                    for v in versions_of_name.values()
+                    if (v["properties"].get("properties") or {}).get("hash_sha256") == query["hash"]
+                    and (
+                        not query.get("hashVersion")
+                        or str((v["properties"].get("properties") or {}).get("hash_version")) == query["hashVersion"]
+                    )
+                ]
+            order = (query.get("$orderBy") or query.get("$orderby") or "").lower()
+            if "createdtime" in order:
+                items.sort(key=lambda v: v["systemData"]["createdAt"], reverse="desc" in order)
+            if query.get("$top"):
+                items = items[: int(query["$top"])]
+            return 200, self._page(items, query), {}
+        version = parts[2]
+        if len(parts) == 3:
+            if method == "GET":
+                if version not in name_versions:
+                    raise _not_found(f"{kind[:-1].capitalize()} {name}:{version}")
+                return 200, name_versions[version], {}
+            if method == "PUT":
+                return self._put_version(kind, name, version, body or {})
+            if method == "DELETE":
+                if name_versions.pop(version, None) is None:
+                    return 204, None, {}
+                return 200, None, {}
+            raise HttpError(405, "MethodNotAllowed", f"{method} {kind}/{name}/versions/{version}")
+        if parts[3] == "startPendingUpload" and method == "POST":
+            return 200, self._start_pending_upload(kind, name, version), {}
+        raise HttpError(404, "NotFound", f"{kind}/{name}/versions/{version}/{parts[3]}")
+
+    def _container(self, kind: str, name: str) -> dict:
+        containers = self.assets[kind]
+        if name not in containers:
+            containers[name] = {
+                "id": self._id(kind, name),
+                "name": name,
+                "type": f"{PROVIDER}/workspaces/{kind}",
+                "properties": {
+                    "description": None,
+                    "tags": {},
+                    "properties": {},
+                    "isArchived": False,
+                    "latestVersion": None,
+                    "nextVersion": "1",
+                    "provisioningState": "Succeeded",
+                },
+                "systemData": self._system_data(),
+            }
+        return containers[name]
+
+    def _put_version(self, kind: str, name: str, version: str, body: dict) -> tuple:
+        props = copy.deepcopy(body.get("properties") or {})
+        existing = self.versions[kind].get(name, {}).get(version)
+        if kind == "models":
+            self._validate_model_uri(props.get("modelUri") or "")
+            props.setdefault("flavors", {})
+            if props["flavors"] is None:
+                props["flavors"] = {}
+        if existing is not None:
+            # Asset versions are immutable except for metadata (description, tags, archive flag, stage).
+            old = existing["properties"]
+            for key in ("description", "tags", "isArchived", "stage", "properties"):
+                if key in props:
+                    old[key] = props[key]
+            existing["systemData"] = self._system_data(existing["systemData"]["createdAt"])
+            return 200, existing, {}
+        props.setdefault("isArchived", False)
+        props.setdefault("isAnonymous", False)
+        props.setdefault("tags", {})
+        props.setdefault("properties", {})
+        props["provisioningState"] = "Succeeded"
+        if kind == "environments":
+            props.setdefault("environmentType", "UserCreated")
+            props.setdefault("osType", "Linux")
+            props.setdefault("autoRebuild", "OnBaseImageUpdate")
+            props.setdefault("image", props.get("image"))
+        resource = {
+            "id": self._id(kind, name, "versions", version),
+            "name": version,
+            "type": f"{PROVIDER}/workspaces/{kind}/versions",
+            "properties": props,
+            "systemData": self._system_data(),
+        }
+        self.versions[kind].setdefault(name, {})[version] = resource
+        container = self._container(kind, name)
+        container["properties"]["latestVersion"] = version
+        numeric = [int(v) for v in self.versions[kind][name] if v.isdigit()]
+        container["properties"]["nextVersion"] = str(max(numeric) + 1) if numeric else "1"
+        return 201, resource, {}
+
+    def _validate_model_uri(self, uri: str) -> None:
+        m = re.match(r"^azureml://(?:.*/)?jobs/(?P<job>[^/]+)/outputs/(?P<output>[^/]+)(?P<rest>/.*)?$", uri)
+        if not m:
+            return
+        job = self.jobs.get(m.group("job"))
+        if job is None:
+            raise HttpError(400, "UserError", f"Job {m.group('job')} referenced by model path {uri} does not exist.")
+        if job.status != "Completed":
+            raise HttpError(
+                400,
+                "UserError",
+                f"Cannot register a model from job {job.name} output: the job is {job.status}, not Completed.",
+            )
+        outputs = job.resource["properties"].get("outputs") or {}
+        if m.group("output") not in outputs:
+            raise HttpError(
+                400,
+                "UserError",
+                f"Output '{m.group('output')}' not found on job {job.name} (outputs: {sorted(outputs)}).",
+            )
+
+    def _start_pending_upload(self, kind: str, name: str, version: str) -> dict:
+        upload_id = uuid.uuid4().hex
+        container = self.blob_container
+        prefix = f"LocalUpload/{upload_id}"
+        https_uri = f"https://{self.storage_account}.blob.core.windows.net/{container}/{prefix}"
+        # The SAS URI the SDK uploads through points at Azurite itself (no routing needed).
+        sas_uri = f"{self._blob_url(container)}/{prefix}?{self._sas(container, None, 'racwdl')}" if self.blob_endpoint else https_uri
+        record = {"kind": kind, "name": name, "version": version, "uploadId": upload_id, "prefix": prefix}
+        self.pending_uploads.append(record)
+        return {
+            "blobReferenceForConsumption": {
+                "blobUri": https_uri,
+                "storageAccountArmId": self._storage_arm_id(),
+                "credential": {"credentialType": "SAS", "sasUri": sas_uri},
+            },
+            "pendingUploadId": upload_id,
+            "pendingUploadType": "TemporaryBlobReference",
+        }
+
+    def _page(self, items: list, query: dict) -> dict:
+        skip = int(query.get("$skipToken") or 0)
+        page = items[skip : skip + self.page_size]
+        out: dict[str, Any] = {"value": page}
+        if skip + self.page_size < len(items):
+            # nextLink uses the public ARM host; the harness routes it back here.
+            path = self._current_path
+            q = {k: v for k, v in query.items() if k != "$skipToken"}
+            q["$skipToken"] = str(skip + self.page_size)
+            out["nextLink"] = f"{ARM_HOST}{path}?" + "&".join(f"{quote(k)}={quote(str(v))}" for k, v in q.items())
+        return out
+
+    # datastores ---------------------------------------------------------------------------------
+    def _datastores_route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
+        if not parts:
+            if method != "GET":
+                raise HttpError(405, "MethodNotAllowed", f"{method} datastores")
+            items = list(self.datastores.values())
+            if str(query.get("isDefault", "")).lower() == "true":
+                items = [d for d in items if d["properties"].get("isDefault")]
+            names = query.get("names")
+            if names:
+                wanted = set(names.split(","))
+                items = [d for d in items if d["name"] in wanted]
+            return 200, self._page(items, query), {}
+        name = parts[0]
+        if len(parts) == 1:
+            if method == "GET":
+                if name not in self.datastores:
+                    raise _not_found(f"Datastore {name}")
+                return 200, self.datastores[name], {}
+            if method == "PUT":
+                return self._put_datastore(name, body or {})
+            if method == "DELETE":
+                if self.datastores.pop(name, None) is None:
+                    return 204, None, {}
+                self.datastore_secrets.pop(name, None)
+                return 200, None, {}
+        if len(parts) == 2 and parts[1] == "listSecrets" and method == "POST":
+            if name not in self.datastores:
+                raise _not_found(f"Datastore {name}")
+            secrets = self.datastore_secrets.get(name)
+            if not secrets:
+                raise HttpError(400, "UserError", f"Datastore {name} has no secrets (identity-based).")
+            return 200, secrets, {}
+        raise HttpError(404, "NotFound", f"datastores/{'/'.join(parts)}")
+
+    def _put_datastore(self, name: str, body: dict) -> tuple:
+        props = copy.deepcopy(body.get("properties") or {})
+        credentials = props.get("credentials") or {"credentialsType": "None"}
+        secrets = credentials.pop("secrets", None)
+        if secrets:
+            self.datastore_secrets[name] = secrets
+        else:
+            self.datastore_secrets.pop(name, None)
+        props["credentials"] = credentials
+        props.setdefault("isDefault", False)
+        props.setdefault("tags", {})
+        props.setdefault("properties", {})
+        if props.get("datastoreType") in ("AzureBlob", "AzureDataLakeGen2", "AzureFile"):
+            props.setdefault("endpoint", "core.windows.net")
+            props.setdefault("protocol", "https")
+        created = name not in self.datastores
+        resource = {
+            "id": self._id("datastores", name),
+            "name": name,
+            "type": f"{PROVIDER}/workspaces/datastores",
+            "properties": props,
+            "systemData": self._system_data(),
+        }
+        self.datastores[name] = resource
+        if props.get("datastoreType") == "AzureBlob" and props.get("accountName") == self.storage_account:
+            self._blob_create_container(props.get("containerName") or "")
+        return (201 if created else 200), resource, {}
+
+    # computes -----------------------------------------------------------------------------------
+    def _computes_route(self, method: str, parts: list[str], query: dict) -> tuple:
+        def compute(name: str) -> dict:
+            return {
+                "id": self._id("computes", name),
+                "name": name,
+                "type": f"{PROVIDER}/workspaces/computes",
+                "location": self.location,
+                "properties": {
+                    "computeType": "AmlCompute",
+                    "computeLocation": self.location,
+                    "provisioningState": "Succeeded",
+                    "properties": {
+                        "vmSize": "STANDARD_DS3_V2",
+                        "vmPriority": "Dedicated",
+                        "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT120S"},
+                    },
+                },
+            }
+
+        if method != "GET":
+            raise HttpError(405, "MethodNotAllowed", f"{method} computes")
+        if not parts:
+            return 200, {"value": [compute("cpu-cluster")]}, {}
+        return 200, compute(parts[0]), {}
+
+    # jobs ---------------------------------------------------------------------------------------
+    def _jobs_route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
+        if not parts:
+            if method != "GET":
+                raise HttpError(405, "MethodNotAllowed", f"{method} jobs")
+            view = (query.get("listViewType") or "ActiveOnly").lower()
+            items = []
+            for job in self.jobs.values():
+                if job.parent is not None:
+                    continue
+                archived = bool(job.resource["properties"].get("isArchived"))
+                if (view == "activeonly" and archived) or (view == "archivedonly" and not archived):
+                    continue
+                if query.get("jobType") and job.job_type.lower() != query["jobType"].lower():
+                    continue
+                items.append(self.job_view(job))
+            items.reverse()  # newest first, as the service does
+            return 200, self._page(items, query), {}
+        name = parts[0]
+        if len(parts) == 1:
+            if method == "GET":
+                job = self._job(name)
+                if self.auto_tick and job.parent is None:
+                    self._tick_job(job)
+                return 200, self.job_view(job), {}
+            if method == "PUT":
+                return self._put_job(name, body or {})
+            if method == "DELETE":
+                self._job(name)
+                self.jobs.pop(name)
+                return 200, None, {}
+        if len(parts) == 2 and parts[1] == "cancel" and method == "POST":
+            job = self._job(name)
+            if not job.terminal:
+                job.status = "CancelRequested"
+                for child in job.children:
+                    if not self.jobs[child].terminal:
+                        self.jobs[child].status = "CancelRequested"
+            op = f"{ARM_HOST}{self.workspace_arm_id}/operationResults/cancel-{name}?api-version={query.get('api-version')}"
+            return 202, None, {"Location": op, "Retry-After": "0"}
+        raise HttpError(404, "NotFound", f"jobs/{'/'.join(parts)}")
+
+    def _put_job(self, name: str, body: dict) -> tuple:
+        props = copy.deepcopy(body.get("properties") or {})
+        existing = self.jobs.get(name)
+        if existing is not None:
+            # Only mutable metadata may change on an existing job.
+            old = existing.resource["properties"]
+            for key in ("description", "tags", "isArchived", "displayName", "properties"):
+                if key in props and props[key] is not None:
+                    old[key] = props[key] if key != "properties" else {**(old.get("properties") or {}), **props[key]}
+            existing.hidden = bool(old.get("isArchived"))
+            return 200, self.job_view(existing), {}
+        props.setdefault("experimentName", "Default")
+        props.setdefault("displayName", name)
+        props.setdefault("isArchived", False)
+        props.setdefault("tags", {})
+        props.setdefault("properties", {})
+        props.setdefault("computeId", None)
+        props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
+        props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
+        props["services"] = {
+            "Tracking": {
+                "jobServiceType": "Tracking",
+                "endpoint": f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{self.workspace_arm_id}?",
+            },
+            "Studio": {
+                "jobServiceType": "Studio",
+                "endpoint": f"https://ml.azure.com/runs/{name}?wsid={self.workspace_arm_id}",
+            },
+        }
+        # The real service also adds a "default" artifact output; it is omitted here so that
+        # jobs.stream() reads the run-history log URLs (which point at Azurite).
+        resource = {
+            "id": self._id("jobs", name),
+            "name": name,
+            "type": f"{PROVIDER}/workspaces/jobs",
+            "properties": props,
+            "systemData": self._system_data(),
+        }
+        job = JobRecord(name=name, resource=resource, script=self._pick_script(name, resource))
+        self.jobs[name] = job
+        self._fill_outputs(job)
+        return 201, self.job_view(job), {}
+
+    # output resolution (jobs.download) --------------------------------------------------------
+    _MODEL_OUTPUT_TYPES = {"mlflow_model": "MLFlowModel", "custom_model": "CustomModel", "triton_model": "TritonModel"}
+
+    def _output_asset_id(self, job: JobRecord, output_name: str) -> str:
+        return (
+            f"azureml://locations/{self.location}/workspaces/{self.workspace_id}"
+            f"/data/azureml_{job.name}_output_data_{output_name}/versions/1"
+        )
+
+    def _run_outputs(self, job: JobRecord) -> dict:
+        if job.status != "Completed":
+            return {}
+        outputs = job.resource["properties"].get("outputs") or {}
+        return {
+            name: {
+                "assetId": self._output_asset_id(job, name),
+                "type": self._MODEL_OUTPUT_TYPES.get(out.get("jobOutputType", ""), out.get("jobOutputType")),
+            }
+            for name, out in outputs.items()
+            if out
+        }
+
+    def _long_output_uri(self, uri: str) -> str:
+        m = re.match(r"^azureml://datastores/(.*)$", uri)
+        if not m:
+            return uri
+        return (
+            f"azureml://subscriptions/{self.subscription_id}/resourcegroups/{self.resource_group}"
+            f"/workspaces/{self.workspace}/datastores/{m.group(1)}"
+        )
+
+    def _dataplane(self, method: str, plane: str, rest: str, body: Any) -> tuple:
+        if method == "POST" and rest in ("/dataversion/batchGetResolvedUris", "/models/batchGetResolvedUris"):
+            wanted = set((body or {}).get("values") or [])
+            values = {}
+            for job in self.jobs.values():
+                for name, ref in self._run_outputs(job).items():
+                    if ref["assetId"] in wanted:
+                        out = job.resource["properties"]["outputs"][name]
+                        uri = self._long_output_uri(out.get("uri") or "")
+                        key = "uri" if plane == "data" else "path"
+                        values[ref["assetId"]] = {key: uri, "type": out.get("jobOutputType")}
+            return 200, {"values": values}, {}
+        raise HttpError(404, "NotFound", f"{plane} data plane {method} {rest}")
+
+    # run history -------------------------------------------------------------------------------
+    def _history(self, method: str, rest: str, query: dict, body: Any) -> tuple:
+        m = re.match(r"^/runs/(?P<run>[^/]+)(?P<tail>/.*)?$", rest)
+        if rest == "/rundata" and method == "POST":
+            run_id = (body or {}).get("runId")
+            job = self._job(run_id)
+            metadata = self.run_view(job)
+            metadata["outputs"] = self._run_outputs(job)
+            return 200, {"runMetadata": metadata, "runDefinition": None, "jobSpecification": None}, {}
+        if m:
+            job = self._job(m.group("run"))
+            tail = m.group("tail") or ""
+            if tail == "" and method == "GET":
+                return 200, self.run_view(job), {}
+            if tail == "" and method == "PATCH":
+                # jobs.archive()/restore() also PATCH the run ("hidden"), tags and display name may change.
+                patch = body or {}
+                props = job.resource["properties"]
+                if "hidden" in patch:  # a hidden run is an archived job on the ARM side
+                    job.hidden = bool(patch["hidden"])
+                    props["isArchived"] = job.hidden
+                if patch.get("tags"):
+                    props.setdefault("tags", {}).update(patch["tags"])
+                if patch.get("displayName"):
+                    props["displayName"] = patch["displayName"]
+                if "description" in patch:
+                    props["description"] = patch["description"]
+                return 200, self.run_view(job), {}
+            if tail == "/details" and method == "GET":
+                if self.auto_tick and job.parent is None:
+                    self._tick_job(job)
+                return 200, self.run_view(job, details=True), {}
+            if tail == "/children" and method == "GET":
+                children = [self.run_view(self.jobs[c]) for c in job.children]
+                top = query.get("$top")
+                if top:
+                    children = children[: int(top)]
+                return 200, {"value": children, "continuationToken": None, "nextLink": None}, {}
+        raise HttpError(404, "NotFound", f"run history {method} {rest}")
+
+
+def _view_ok(resource: dict, query: dict) -> bool:
+    view = (query.get("listViewType") or "ActiveOnly").lower()
+    archived = bool(resource["properties"].get("isArchived"))
+    if view == "all":
+        return True
+    if view == "archivedonly":
+        return archived
+    return not archived
+
+
+def _sample(spec: Any, i: int) -> Any:
+    """Deterministic value ``i`` of a sweep search-space entry (choice / uniform / randint / ...)."""
+    if not isinstance(spec, list) or not spec:
+        return spec
+    kind = str(spec[0]).lower()
+    args = spec[1] if len(spec) > 1 else []
+    if kind == "choice":
+        values = args[0] if args and isinstance(args[0], list) else args
+        return values[i % len(values)] if values else None
+    if kind in ("uniform", "quniform", "loguniform", "qloguniform", "normal", "qnormal", "lognormal"):
+        lo, hi = float(args[0]), float(args[1])
+        return round(lo + (hi - lo) * ((i % 5) + 1) / 6, 6)
+    if kind == "randint":
+        return i % int(args[0])
+    return args[0] if args else None
+
+
+# --------------------------------------------------------------------------------------------------
+# HTTP plumbing
+# --------------------------------------------------------------------------------------------------
+
+
+_MFE_PREFIXES = ("/mferp/managementfrontend/", "/rp/workspaces/")
+
+
+def _normalize_path(path: str) -> str:
+    """Strip the regional management-frontend prefix: it serves the same ARM paths as management.azure.com."""
+    for prefix in _MFE_PREFIXES:
+        if path.startswith(prefix):
+            return path[len(prefix) - 1 :]
+    return path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    double: AzureMLDouble  # set on the per-server subclass
+    protocol_version = "HTTP/1.1"
+    server_version = "AzureMLDouble/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        double = self.double
+        parts = urlsplit(self.path)
+        raw_query = parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[-1] for k, v in raw_query.items()}
+        path = _normalize_path(parts.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body: Any = None
+        if raw:
+            ctype = self.headers.get("Content-Type", "")
+            if "json" in ctype or raw[:1] in (b"{", b"["):
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = raw
+            elif "x-www-form-urlencoded" in ctype:
+                body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+            else:
+                body = raw
+        upstream = self.headers.get(UPSTREAM_HEADER, "")
+        record = RecordedRequest(
+            method=self.command,
+            path=path,
+            query=query,
+            body=body,
+            time=time.time(),
+            host=upstream,
+            raw_path=self.path,
+            headers={k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"},
+        )
+        with double.lock:
+            double.requests.append(record)
+            fault = next((f for f in double.faults if f.matches(self.command, path)), None)
+            if fault is not None:
+                fault.times -= 1
+                fault.hits += 1
+                record.fault = fault.describe()
+        if double.latency:
+            time.sleep(double.latency)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.reset:
+                record.status = 0
+                self._reset()
+                return
+            if fault.status is not None:
+                headers = {}
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = str(fault.retry_after if fault.retry_after % 1 else int(fault.retry_after))
+                if fault.retry_after_ms is not None:
+                    headers["retry-after-ms"] = str(fault.retry_after_ms)
+                payload = (
+                    fault.body
+                    if fault.body is not None
+                    else {
+                        "error": {
+                            "code": "TooManyRequests" if fault.status == 429 else "ServiceUnavailable",
+                            "message": f"Injected fault ({fault.status}) by the Azure ML double.",
+                        }
+                    }
+                )
+                record.status = fault.status
+                self._send(fault.status, payload, headers)
+                return
+        try:
+            if self._needs_token(path) and double.require_token:
+                self._check_token()
+            with double.lock:
+                double._current_path = path
+                status, payload, headers = double.handle(self.command, path, query, body, upstream)
+        except HttpError as err:
+            status, payload, headers = err.status, {"error": {"code": err.code, "message": err.message}}, err.headers
+        except Exception as err:  # noqa: BLE001 - a bug in the double answers 500 with its traceback
+            import traceback
+
+            status, headers = 500, {}
+            payload = {"error": {"code": "DoubleInternalError", "message": f"{err!r}\n{traceback.format_exc()}"}}
+        record.status = status
+        self._send(status, payload, headers)
+
+    @staticmethod
+    def _needs_token(path: str) -> bool:
+        return path.startswith(("/subscriptions/", "/history/", "/data/", "/modelregistry/"))
+
+    def _check_token(self) -> None:
+        auth = self.headers.get("Authorization", "")
+        token = auth[7:] if auth.lower().startswith("bearer ") else ""
+        with self.double.lock:
+            ok = token in self.double.tokens
+        if not ok:
+            raise HttpError(
+                401, "InvalidAuthenticationToken", "The access token is missing or was not issued by the double's token endpoint."
+            )
+
+    def _send(self, status: int, payload: Any, headers: dict) -> None:
+        if payload is None:
+            data = b""
+        elif isinstance(payload, bytes):
+            data = payload
+        else:
+            data = json.dumps(payload).encode()
+        self.send_response(status)
+        has_type = any(k.lower() == "content-type" for k in headers)
+        if data and not has_type:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST (SO_LINGER 0) instead of answering."""
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.close()

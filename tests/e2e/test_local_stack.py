@@ -1,0 +1,64 @@
+"""The local stack under the real engine: what `make up` does, end to end, on a copy of the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import copy_project, engine_env, select_stack
+
+STACK = "local"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tmp_path: Path) -> None:
+    stack = select_stack(project, STACK, engine_env(tmp_path / "state"))
+
+    first = stack.preview()
+    assert first.change_summary.get("create", 0) >= 1
+
+    up = stack.up()
+    outputs = {k: v.value for k, v in up.outputs.items()}
+    assert outputs["jobs"], "the local stack runs the example jobs"
+    assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}
+    assert all(model["version"] for model in outputs["models"].values())
+    workspace_root = project / outputs["workspace"]["root"]
+    assert workspace_root.is_dir()
+
+    again = stack.preview()
+    assert set(again.change_summary) == {"same"}
+
+    refreshed = stack.refresh()
+    assert refreshed.summary.result == "succeeded"
+    assert set(stack.preview().change_summary) == {"same"}
+
+    stack.destroy()
+    assert not workspace_root.exists()
+    stack.workspace.remove_stack(STACK)
+
+
+def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(project: Path, tmp_path: Path) -> None:
+    stack = select_stack(project, STACK, engine_env(tmp_path / "state"))
+    before = {k: v.value for k, v in stack.up().outputs.items()}
+
+    script = project / "jobs" / "src" / "train.py"
+    script.write_text(script.read_text() + "\n# a change to the training code\n")
+    shown: list[str] = []
+    preview = stack.preview(diff=True, on_output=shown.append)
+    text = "\n".join(shown)
+    jobs_using_script = len(before["jobs"])
+    assert preview.change_summary.get("replace") == jobs_using_script + len(before["models"])
+    assert "code_hash" in text
+
+    after = {k: v.value for k, v in stack.up().outputs.items()}
+    assert {key: job["name"] for key, job in after["jobs"].items()} != {key: job["name"] for key, job in before["jobs"].items()}
+    assert {job["status"] for job in after["jobs"].values()} == {"Completed"}
+    assert set(stack.preview().change_summary) == {"same"}
+
+    stack.destroy()
+    stack.workspace.remove_stack(STACK)

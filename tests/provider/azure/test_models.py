@@ -1,0 +1,81 @@
+"""Models: registered from a job's output (a sweep's best trial's), adopted on re-run, archived on delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.provider.azure.backend import AzureBackend
+from components.provider.azure.errors import ModelSourceError
+from tests.azureml_double import AzureMLDouble
+from tests.provider.azure.builders import Project, command_job, model_props, sweep_job
+
+JOB = "azureml-training-dev-train-0a1b2c"
+SWEEP = "azureml-training-dev-sweep-3d4e5f"
+
+
+@pytest.fixture
+def trained(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> str:
+    return backend.submit_job(command_job(aml_double, project))["name"]
+
+
+def model_puts(double: AzureMLDouble) -> list:
+    return double.find("PUT", r"/models/iris-classifier/versions/[^/]+$")
+
+
+def test_model_is_registered_from_the_job_output_with_its_lineage(backend: AzureBackend, aml_double: AzureMLDouble, trained: str) -> None:
+    outs = backend.register_model(model_props(aml_double, trained))
+
+    assert outs == {"version": "1", "uri": "azureml:iris-classifier:1"}
+    body = model_puts(aml_double)[0].body["properties"]
+    assert body["modelUri"].endswith(f"jobs/{trained}/outputs/model")
+    assert (body["modelType"], body["description"]) == ("mlflow_model", "a classifier")
+    assert body["properties"]["azureml-training.job"] == trained
+    assert body["tags"]["azureml-training.output"] == "model"
+
+
+def test_rerun_create_adopts_the_version_registered_from_the_same_output(
+    backend: AzureBackend, aml_double: AzureMLDouble, trained: str
+) -> None:
+    first = backend.register_model(model_props(aml_double, trained))
+    again = backend.register_model(model_props(aml_double, trained))
+
+    assert first == again
+    assert len(model_puts(aml_double)) == 1
+
+
+def test_description_change_updates_the_same_version(backend: AzureBackend, aml_double: AzureMLDouble, trained: str) -> None:
+    outs = backend.register_model(model_props(aml_double, trained))
+
+    updated = backend.register_model(model_props(aml_double, trained, description="better words", version=outs["version"]))
+
+    assert updated == outs
+    assert model_puts(aml_double)[-1].body["properties"]["description"] == "better words"
+
+
+def test_sweep_model_comes_from_the_best_trial(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
+    aml_double.script_next_job(metrics=[0.71, 0.93, 0.88])
+    job = backend.submit_job(sweep_job(aml_double, project))
+
+    outs = backend.register_model(model_props(aml_double, job["name"]))
+
+    assert job["best_trial"] == f"{SWEEP}_1"
+    assert job["outputs"] == {"model": f"azureml://jobs/{SWEEP}/outputs/model"}
+    assert model_puts(aml_double)[0].body["properties"]["modelUri"].endswith(f"jobs/{SWEEP}_1/outputs/model")
+    assert outs["version"] == "1"
+
+
+def test_model_from_an_unfinished_job_is_refused(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
+    running = backend.submit_job(command_job(aml_double, project, wait=False))["name"]
+
+    with pytest.raises(ModelSourceError, match="is Queued: a model is registered from a completed job"):
+        backend.register_model(model_props(aml_double, running))
+    assert not model_puts(aml_double)
+
+
+def test_model_reads_back_and_is_gone_once_archived(backend: AzureBackend, aml_double: AzureMLDouble, trained: str) -> None:
+    props = model_props(aml_double, trained)
+    outs = {**props, **backend.register_model(props)}
+
+    assert backend.read_model(outs) == {"version": "1", "uri": "azureml:iris-classifier:1"}
+    backend.archive_model(outs)
+    assert backend.read_model(outs) is None
