@@ -125,6 +125,7 @@ class MlAssets(pulumi.ComponentResource):
             wait=entry.wait,
             timeout_minutes=entry.timeout_minutes,
             on_delete=entry.on_delete,
+            rerun=entry.rerun,
             opts=self._opts(depends_on),
         )
 

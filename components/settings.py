@@ -212,6 +212,8 @@ class JobEntry(_FileEntry):
     wait: bool = True
     timeout_minutes: Annotated[int, Field(ge=1)] = 120
     on_delete: OnDelete = "archive"
+    # Bumped by hand to run an unchanged job again (say, after a node was preempted).
+    rerun: Annotated[int, Field(ge=0)] = 0
 
     @field_validator("key")
     @classmethod

@@ -166,14 +166,19 @@ _JOB_RUN_OPTIONS = frozenset({"wait", "timeout_minutes", "on_delete", "key", "na
 
 
 class JobProvider(AssetProvider):
-    """Command and sweep jobs. The name is derived from what runs, so a re-run create adopts, never duplicates."""
+    """Command and sweep jobs.
+
+    The name is derived from what runs, so a create that runs again after an interrupted
+    `pulumi up` adopts the job it submitted: never a duplicate training run. A failed job
+    stays failed until what runs changes, or `rerun` is bumped to run it again as it is.
+    """
 
     inputs = frozenset(
-        {"workspace", "key", "name", "name_prefix", "definition", "code_hash", "input_hashes", "base_dir", "experiment"}
+        {"workspace", "key", "name", "name_prefix", "definition", "code_hash", "input_hashes", "base_dir", "experiment", "rerun"}
         | {"wait", "timeout_minutes", "on_delete"}
     )
     required = ("workspace", "key", "name_prefix", "definition")
-    replace_on = ("workspace", "name", "code_hash", "input_hashes", "base_dir", "experiment")
+    replace_on = ("workspace", "name", "code_hash", "input_hashes", "base_dir", "experiment", "rerun")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)

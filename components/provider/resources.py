@@ -130,10 +130,11 @@ class Job(Resource, module="azureml", name="Job"):
         wait: bool = True,
         timeout_minutes: int = 120,
         on_delete: str = "archive",
+        rerun: int = 0,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs = {"workspace": workspace, "key": key, "name_prefix": name_prefix, "definition": definition, "base_dir": base_dir}
-        inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "experiment": experiment}
+        inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "experiment": experiment, "rerun": rerun}
         inputs |= {"wait": wait, "timeout_minutes": timeout_minutes, "on_delete": on_delete}
         outputs = ("name", "status", "url", "outputs", "best_trial")
         super().__init__(JobProvider(), resource_name, _props(inputs, outputs), opts)

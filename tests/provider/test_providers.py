@@ -71,6 +71,7 @@ def test_unchanged_job_has_no_diff() -> None:
         ({"definition_compute": "azureml:gpu"}, {"definition.compute", "name"}),
         ({"definition_distribution": {"type": "pytorch"}}, {"definition.distribution", "name"}),
         ({"definition_resources": {"instance_count": 2}}, {"definition.resources", "name"}),
+        ({"rerun": 1}, {"rerun", "name"}),
     ],
 )
 def test_what_runs_changing_replaces_the_job(change: dict[str, Any], expected: set[str]) -> None:
