@@ -577,11 +577,9 @@ class AzureMLDouble:
 
     def _default_log(self, job: JobRecord) -> str:
         lines = [f"[double] job {job.name} ({job.job_type}) started", f"[double] status: {job.status}"]
-        if not job.terminal:
-            pass
-        elif job.status == "Failed":
+        if job.status == "Failed":
             lines.append(f"Traceback (most recent call last):\n{job.script.error_message}")
-        else:
+        elif job.terminal:
             lines.append("The activity completed successfully. Finalizing run...")
         return "\n".join(lines) + "\n"
 

@@ -113,8 +113,10 @@ def test_command_job_uploads_code_once_and_runs_on_the_clock(ml_client, aml_doub
     # Identical code: the second submission finds the snapshot by hash and does not upload again.
     assert len(aml_double.find("GET", r"/codes/[^/]+/versions$")) == 2
     assert len(aml_double.find("POST", "/startPendingUpload$")) == 1
-    uploaded = [b for b in azurite.list_blobs(aml_double.blob_container, prefix="LocalUpload/") if b.endswith("/src/train.py")]
-    assert len([b for b in uploaded if code_dir.joinpath("train.py").read_bytes() == azurite.read_blob(aml_double.blob_container, b)]) == 1
+    (code_put,) = aml_double.find("PUT", r"/codes/[^/]+/versions/1$")
+    snapshot = code_put.body["properties"]["codeUri"].split(f"/{aml_double.blob_container}/", 1)[1]
+    assert azurite.list_blobs(aml_double.blob_container, prefix=f"{snapshot}/") == [f"{snapshot}/train.py"]
+    assert azurite.read_blob(aml_double.blob_container, f"{snapshot}/train.py") == (code_dir / "train.py").read_bytes()
     assert first.code == second.code
 
     assert ml_client.jobs.get(first.name).status == "Queued"

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from components.provider.local.backend import LocalBackend
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_JOBS = ROOT / "jobs"
 # An environment without a conda file: its jobs run in the stack's own interpreter.
 IMAGE_ONLY = {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"}
 STACK_PYTHON = "azureml:stack-python:1"
+NewBackend = Callable[[dict[str, Any]], LocalBackend]
 
 
 def workspace_props(root: Path, concurrency: int = 2) -> dict[str, Any]:
     return {"target": "local", "root": str(root), "concurrency": concurrency, "stack": "test"}
 
 
-def environment_props(workspace: dict[str, Any], name: str, definition: dict[str, Any], base_dir: Path, version: str = "1") -> dict[str, Any]:
+def environment_props(
+    workspace: dict[str, Any], name: str, definition: dict[str, Any], base_dir: Path, version: str = "1"
+) -> dict[str, Any]:
     return {
         "workspace": workspace,
         "name": name,
@@ -68,3 +74,9 @@ def write_script(folder: Path, name: str, body: str) -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(body))
     return path
+
+
+def add_stack_python(backend: LocalBackend, workspace: dict[str, Any], project: Path) -> str:
+    """Register `azureml:stack-python:1`: image-only, so tiny scripts start fast in the stack's interpreter."""
+    backend.put_environment(environment_props(workspace, "stack-python", IMAGE_ONLY, project))
+    return STACK_PYTHON

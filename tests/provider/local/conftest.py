@@ -15,7 +15,7 @@ from components.provider.local.backend import LocalBackend
 from components.provider.local.layout import Layout
 from components.provider.local.tracking import create_store
 from components.provider.local.venvs import CACHE_VARIABLE
-from tests.provider.local.builders import EXAMPLE_JOBS, IMAGE_ONLY, environment_props, job_props, workspace_props
+from tests.provider.local.builders import EXAMPLE_JOBS, NewBackend, add_stack_python, environment_props, job_props, workspace_props
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +43,21 @@ def pristine_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def backend(workspace: dict[str, Any], pristine_db: Path) -> LocalBackend:
-    """A backend on a fresh workspace (test_workspace.py covers how prepare_workspace makes one)."""
-    root = Path(workspace["root"])
-    root.mkdir(parents=True)
-    shutil.copy(pristine_db, root / "mlflow.db")
-    return LocalBackend(workspace)
+def new_backend(pristine_db: Path) -> NewBackend:
+    """Backends on fresh workspaces (test_workspace.py covers how prepare_workspace makes one)."""
+
+    def new(workspace: dict[str, Any]) -> LocalBackend:
+        root = Path(workspace["root"])
+        root.mkdir(parents=True)
+        shutil.copy(pristine_db, root / "mlflow.db")
+        return LocalBackend(workspace)
+
+    return new
+
+
+@pytest.fixture
+def backend(workspace: dict[str, Any], new_backend: NewBackend) -> LocalBackend:
+    return new_backend(workspace)
 
 
 @pytest.fixture
@@ -60,9 +69,8 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def stack_python(backend: LocalBackend, workspace: dict[str, Any], project: Path) -> str:
-    """`azureml:stack-python:1`: an image-only environment, so tiny scripts start fast in the stack's interpreter."""
-    backend.put_environment(environment_props(workspace, "stack-python", IMAGE_ONLY, project))
-    return "azureml:stack-python:1"
+    """`azureml:stack-python:1` in the test's workspace."""
+    return add_stack_python(backend, workspace, project)
 
 
 @dataclass(frozen=True)

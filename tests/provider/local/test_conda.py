@@ -29,7 +29,9 @@ def test_conda_versions_become_pip_specifiers(conda: str, pip: str) -> None:
     assert requirements(conda) == (pip,)
 
 
-@pytest.mark.parametrize(("conda", "pip"), [("pytorch=2.3.1", "torch==2.3.1"), ("py-xgboost", "xgboost"), ("matplotlib-base=3.9", "matplotlib==3.9.*")])
+@pytest.mark.parametrize(
+    ("conda", "pip"), [("pytorch=2.3.1", "torch==2.3.1"), ("py-xgboost", "xgboost"), ("matplotlib-base=3.9", "matplotlib==3.9.*")]
+)
 def test_renamed_packages_take_their_pypi_name(conda: str, pip: str) -> None:
     assert requirements(conda) == (pip,)
 

@@ -11,7 +11,14 @@ from components.provider.local.errors import InvalidDefinitionError, Unsupported
 
 
 def data_props(workspace: dict, project: Path, definition: dict, content_hash: str = "h1", version: str = "1") -> dict:
-    return {"workspace": workspace, "name": "iris", "version": version, "definition": definition, "content_hash": content_hash, "base_dir": str(project)}
+    return {
+        "workspace": workspace,
+        "name": "iris",
+        "version": version,
+        "definition": definition,
+        "content_hash": content_hash,
+        "base_dir": str(project),
+    }
 
 
 def test_a_file_asset_is_copied_into_the_workspace(backend: LocalBackend, workspace: dict, project: Path) -> None:

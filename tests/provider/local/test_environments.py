@@ -23,7 +23,9 @@ def conda_environment(project: Path, conda: dict[str, Any]) -> dict[str, Any]:
     return {"image": IMAGE_ONLY["image"], "conda_file": "conda.yml"}
 
 
-def test_an_environment_with_a_conda_file_runs_in_its_own_virtualenv(backend: LocalBackend, workspace: dict, project: Path, env_cache: Path) -> None:
+def test_an_environment_with_a_conda_file_runs_in_its_own_virtualenv(
+    backend: LocalBackend, workspace: dict, project: Path, env_cache: Path
+) -> None:
     outs = backend.put_environment(environment_props(workspace, "train", conda_environment(project, NO_PACKAGES), project))
     assert outs["asset_id"] == "azureml:train:1"
     assert Path(outs["python"]).is_relative_to(env_cache)
@@ -64,7 +66,9 @@ def test_an_environment_the_stack_does_not_define_is_an_error(workspace: dict, p
         resolve_environment(Layout(workspace["root"]), "azureml:nope:1", project, "job j")
 
 
-def test_a_curated_environment_runs_in_the_stack_interpreter_with_a_warning(workspace: dict, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_curated_environment_runs_in_the_stack_interpreter_with_a_warning(
+    workspace: dict, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     curated = "azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu:1"
     assert resolve_environment(Layout(workspace["root"]), curated, project, "job j").python == sys.executable
     assert "curated or registry environment" in capsys.readouterr().err

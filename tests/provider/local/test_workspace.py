@@ -27,7 +27,7 @@ def test_prepare_creates_a_tracking_store_and_model_registry(workspace: dict[str
 
 
 def test_read_returns_the_workspace_until_its_folder_is_gone(workspace: dict[str, Any]) -> None:
-    backend, props, outs = prepared(workspace)
+    backend, _, outs = prepared(workspace)
     assert backend.read_workspace(outs) == {"root": outs["root"], "tracking_uri": outs["tracking_uri"]}
     backend.remove_workspace(outs)
     assert not Path(workspace["root"]).exists()
