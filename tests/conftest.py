@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Azurite, the loopback Azure ML double and an MLClient routed to it, for provider and e2e tests.
+pytest_plugins = ["tests.azureml_double.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = "azureml-training:"
 

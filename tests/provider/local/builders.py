@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from components.provider.local.backend import LocalBackend
 
@@ -80,3 +84,26 @@ def add_stack_python(backend: LocalBackend, workspace: dict[str, Any], project: 
     """Register `azureml:stack-python:1`: image-only, so tiny scripts start fast in the stack's interpreter."""
     backend.put_environment(environment_props(workspace, "stack-python", IMAGE_ONLY, project))
     return STACK_PYTHON
+
+
+@dataclass(frozen=True)
+class ExampleRun:
+    """The example sweep job, run once per session (see conftest.py)."""
+
+    backend: LocalBackend
+    workspace: dict[str, Any]
+    sweep: dict[str, Any]
+    """The sweep job's props and outputs."""
+
+
+def example_environment(workspace: dict[str, Any]) -> dict[str, Any]:
+    definition = yaml.safe_load((EXAMPLE_JOBS / "environment.yml").read_text())
+    return environment_props(workspace, definition["name"], definition, EXAMPLE_JOBS)
+
+
+def fresh_backend(workspace: dict[str, Any], pristine_db: Path) -> LocalBackend:
+    """A backend on an empty workspace; copying a pristine MLflow database spares MLflow's schema migrations."""
+    root = Path(workspace["root"])
+    root.mkdir(parents=True)
+    shutil.copy(pristine_db, root / "mlflow.db")
+    return LocalBackend(workspace)

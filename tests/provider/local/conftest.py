@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,16 @@ from components.provider.local.backend import LocalBackend
 from components.provider.local.layout import Layout
 from components.provider.local.tracking import create_store
 from components.provider.local.venvs import CACHE_VARIABLE
-from tests.provider.local.builders import EXAMPLE_JOBS, NewBackend, add_stack_python, environment_props, job_props, workspace_props
+from tests.provider.local.builders import (
+    EXAMPLE_JOBS,
+    ExampleRun,
+    NewBackend,
+    add_stack_python,
+    example_environment,
+    fresh_backend,
+    job_props,
+    workspace_props,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +43,7 @@ def workspace(tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def pristine_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty MLflow database: copying it spares each test MLflow's schema migrations (a second or more)."""
+    """An empty MLflow database, made once: creating one runs MLflow's schema migrations (a second or more)."""
     layout = Layout(str(tmp_path_factory.mktemp("pristine")))
     create_store(layout)
     return layout.db
@@ -45,14 +52,7 @@ def pristine_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def new_backend(pristine_db: Path) -> NewBackend:
     """Backends on fresh workspaces (test_workspace.py covers how prepare_workspace makes one)."""
-
-    def new(workspace: dict[str, Any]) -> LocalBackend:
-        root = Path(workspace["root"])
-        root.mkdir(parents=True)
-        shutil.copy(pristine_db, root / "mlflow.db")
-        return LocalBackend(workspace)
-
-    return new
+    return lambda workspace: fresh_backend(workspace, pristine_db)
 
 
 @pytest.fixture
@@ -73,19 +73,6 @@ def stack_python(backend: LocalBackend, workspace: dict[str, Any], project: Path
     return add_stack_python(backend, workspace, project)
 
 
-@dataclass(frozen=True)
-class ExampleRun:
-    backend: LocalBackend
-    workspace: dict[str, Any]
-    sweep: dict[str, Any]
-    """The sweep job's outputs as submit_job returned them."""
-
-
-def example_environment(workspace: dict[str, Any]) -> dict[str, Any]:
-    definition = yaml.safe_load((EXAMPLE_JOBS / "environment.yml").read_text())
-    return environment_props(workspace, definition["name"], definition, EXAMPLE_JOBS)
-
-
 @pytest.fixture(scope="session")
 def example_run(env_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleRun]:
     """The example sweep job, run once through LocalBackend with its real uv-built environment."""
@@ -96,8 +83,8 @@ def example_run(env_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         backend.prepare_workspace({"workspace": workspace, "name": "workspace"})
         backend.put_environment(example_environment(workspace))
         definition = yaml.safe_load((EXAMPLE_JOBS / "sweep-job.yml").read_text())
-        sweep = backend.submit_job(job_props(workspace, definition, EXAMPLE_JOBS, name="example-sweep", key="sweep"))
-        yield ExampleRun(backend, workspace, sweep)
+        props = job_props(workspace, definition, EXAMPLE_JOBS, name="example-sweep", key="sweep")
+        yield ExampleRun(backend, workspace, {**props, **backend.submit_job(props)})
 
 
 @pytest.fixture

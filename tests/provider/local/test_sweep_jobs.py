@@ -15,8 +15,15 @@ from components.provider.local.backend import LocalBackend
 from components.provider.local.errors import JobFailedError, UnsupportedLocallyError
 from components.provider.local.tracking import PARENT_RUN_TAG
 from components.provider.local.venvs import CACHE_VARIABLE
-from tests.provider.local.builders import job_props, sweep_job, workspace_props, write_script
-from tests.provider.local.conftest import ExampleRun, example_environment
+from tests.provider.local.builders import (
+    ExampleRun,
+    example_environment,
+    fresh_backend,
+    job_props,
+    sweep_job,
+    workspace_props,
+    write_script,
+)
 
 # Logs how far x is from 0.3 (to minimize) and writes x into the trial's output.
 TRIAL = """
@@ -37,12 +44,14 @@ class GridSweep:
 
 
 @pytest.fixture(scope="module")
-def grid_sweep(example_run: ExampleRun, env_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GridSweep]:
+def grid_sweep(
+    example_run: ExampleRun, env_cache: Path, pristine_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GridSweep]:
     """A grid sweep minimizing `loss` over x in [0.9, 0.3], in the example's environment (already cached)."""
     project = tmp_path_factory.mktemp("grid")
     write_script(project / "src", "trial.py", TRIAL)
     workspace = workspace_props(project / "workspace")
-    backend = LocalBackend(workspace)
+    backend = fresh_backend(workspace, pristine_db)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CACHE_VARIABLE, str(env_cache))
         backend.put_environment(example_environment(workspace))

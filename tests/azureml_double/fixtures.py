@@ -1,4 +1,4 @@
-"""Fixtures for provider tests: Azurite, the loopback Azure ML double, and a real MLClient routed to it.
+"""Fixtures for tests that need Azure ML: Azurite, the loopback Azure ML double, and a real MLClient routed to it.
 
 * ``azurite`` (session): Azurite's blob service (``node_modules/.bin/azurite-blob``, from ``npm ci``) in memory on
   a free loopback port; ``.blob_endpoint``, ``.account_url``, ``.list_blobs(container, prefix)``, ...
