@@ -1,9 +1,15 @@
-"""The local backend: Azure ML's assets and jobs on this machine.
+"""The local backend: Azure ML's assets and jobs on this machine (`target: local`).
 
-Imported only when a resource's workspace has `target: local` (see `backend.open_backend`).
-A stack's workspace is one folder (`layout.py`) holding an MLflow tracking store and model
-registry (`tracking.py`), environment, data and datastore records, and one folder per job.
-Environments are virtualenvs built by uv in a cache shared by stacks (`venvs.py`); jobs are
-processes on a per-compute pool of slots (`compute.py`), run as Azure ML would run them
-(`interpolation.py`, `sampling.py`, `runs.py`, `command_jobs.py`, `sweep_jobs.py`).
+Imported only when a resource's workspace is local (see `backend.open_backend`).
+
+- `backend.py`: the Backend protocol, delegating to the modules below.
+- `workspace.py`, `layout.py`, `tracking.py`: a stack's folder, where each thing lives in it,
+  and its MLflow tracking store and model registry (one sqlite database).
+- `environments.py`, `conda.py`, `venvs.py`: environment assets as uv-built virtualenvs,
+  cached by content and shared by stacks.
+- `datastores.py`, `data.py`: datastores and data assets as workspace folders.
+- `jobs.py`, `command_jobs.py`, `sweep_jobs.py`: a job's lifecycle and the two kinds that run here;
+  `job.py`, `inputs.py`, `interpolation.py`, `sampling.py`, `runs.py`, `process.py`, `compute.py`:
+  how a run is prepared, interpolated, sampled, tracked, started and pooled.
+- `models.py`: models registered from job outputs.
 """

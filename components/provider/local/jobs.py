@@ -1,8 +1,11 @@
 """Job lifecycle: submit (or adopt), update, read and remove, around a record per job folder.
 
-`<root>/jobs/<name>/job.json` is the job's record. A job whose record says Completed is
-adopted, never run again: the name is derived from what runs, so the same name means the
-same work. An earlier attempt that failed or was interrupted is run afresh.
+`<root>/jobs/<name>/job.json` is the job's record. The name is derived from what runs, so
+the same name means the same work: a job whose record says Completed is adopted, never run
+again, and one that Failed stays failed (as on Azure ML) until what runs changes or the
+job's `rerun` is bumped, which gives it a new name. A job refused before it ran (a wrong
+reference, say) leaves nothing behind, and one interrupted mid-run (the provider process
+died, leaving a Running record) never finished: both run afresh on the next submit.
 
 Jobs run synchronously even with `wait: false`: a local job is a child of the provider
 process, which the engine ends when the deployment ends, so a job left running in the
@@ -18,7 +21,7 @@ from typing import Any
 
 from components.provider.backend import Outs, Props
 from components.provider.local.command_jobs import run_command_job
-from components.provider.local.errors import UnsupportedLocallyError
+from components.provider.local.errors import JobFailedError, UnsupportedLocallyError
 from components.provider.local.job import JobContext, JobResult
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
@@ -39,18 +42,25 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
         report(subject, "Completed earlier: adopting it")
         _restore_runs(workspace, record)
         return _outs(record)
+    if record is not None and record["status"] == "Failed":
+        raise JobFailedError(
+            f"{subject} failed earlier; it stays failed until what it runs changes or its rerun is bumped.\n{record['error']}"
+        )
     if kind not in _RUNNERS:
         raise UnsupportedLocallyError(f"{subject}: {kind} jobs run only on Azure ML (the local target runs command and sweep jobs)")
     if record is not None:
-        report(subject, f"re-running: the previous attempt ended {record['status']} (its MLflow runs stay in the history)")
+        report(subject, "the previous attempt was interrupted: running it afresh")
         shutil.rmtree(layout.job_dir(name), ignore_errors=True)
     job = _context(workspace, props, subject)
     started = time.time()
     write_record(layout.job_record(name), {"name": name, "status": "Running", "started": started})
     try:
         result = _RUNNERS[kind](job, workspace)
-    except BaseException as err:
+    except JobFailedError as err:
         write_record(layout.job_record(name), {"name": name, "status": "Failed", "started": started, "error": str(err)})
+        raise
+    except BaseException:
+        shutil.rmtree(layout.job_dir(name), ignore_errors=True)  # refused or interrupted before it ran: nothing to keep
         raise
     record = _completed_record(workspace, job, result, started)
     write_record(layout.job_record(name), record)

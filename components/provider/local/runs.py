@@ -140,6 +140,8 @@ def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping
     env["PATH"] = os.pathsep.join([str(shim), str(Path(spec.python.python).parent), env.get("PATH", os.defpath)])
     if spec.python.venv:
         env["VIRTUAL_ENV"] = spec.python.venv
+        # The cached virtualenv is ours: let the first jobs leave bytecode there, or every job recompiles what it imports.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {
         "MLFLOW_TRACKING_URI": tracking_uri,
         "MLFLOW_EXPERIMENT_NAME": spec.experiment_name,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlflow import MlflowClient
-from mlflow.entities import LifecycleStage
+from mlflow.entities import LifecycleStage, ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
@@ -80,7 +80,7 @@ class Tracking:
 
     def child_runs(self, experiment_id: str, parent_run_id: str) -> list[str]:
         """Ids of the runs tagged as children of `parent_run_id` (a sweep's trials)."""
-        runs = self.client.search_runs([experiment_id], f"tags.`{PARENT_RUN_TAG}` = '{parent_run_id}'", run_view_type=3)
+        runs = self.client.search_runs([experiment_id], f"tags.`{PARENT_RUN_TAG}` = '{parent_run_id}'", run_view_type=ViewType.ALL)
         return [run.info.run_id for run in runs]
 
     def attach(self, run_id: str, path: Path, folder: str) -> None:

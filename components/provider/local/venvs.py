@@ -3,9 +3,7 @@
 A virtualenv is built in a temporary folder and renamed into place only once complete, so an
 interrupted or failed build is never reused; a file lock makes parallel builds of the same
 content (threads, or two stacks) wait for one another instead of building twice. Virtualenvs
-are relocatable so the rename keeps their scripts working, and their bytecode is compiled at
-build time, because every job starts a fresh interpreter that would otherwise recompile
-(or, with PYTHONDONTWRITEBYTECODE, keep recompiling) every module it imports.
+are relocatable so the rename keeps their scripts working.
 """
 
 from __future__ import annotations
@@ -120,7 +118,7 @@ def _install(spec: VenvSpec, venv: Path, subject: str) -> None:
     requirements = venv / _REQUIREMENTS
     requirements.write_text("\n".join(spec.requirements) + "\n")
     python = str(venv / "bin" / "python")
-    _uv("pip", "install", "--quiet", "--compile-bytecode", "--python", python, "-r", str(requirements), subject=subject)
+    _uv("pip", "install", "--quiet", "--python", python, "-r", str(requirements), subject=subject)
 
 
 def _discard_leftovers(cache: Path, final: Path, subject: str) -> None:

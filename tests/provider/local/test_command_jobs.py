@@ -12,7 +12,7 @@ import pytest
 from mlflow import MlflowClient
 
 from components.provider.local.backend import LocalBackend
-from components.provider.local.errors import InvalidDefinitionError, JobFailedError, UnsupportedLocallyError
+from components.provider.local.errors import InvalidDefinitionError, JobFailedError, NotFoundLocallyError, UnsupportedLocallyError
 from tests.provider.local.builders import NewBackend, add_stack_python, command_job, job_props, workspace_props, write_script
 
 
@@ -144,13 +144,30 @@ def test_a_completed_job_is_adopted_not_run_again(backend: LocalBackend, workspa
 
 
 @pytest.mark.usefixtures("stack_python")
-def test_a_failed_job_runs_again_on_the_next_submit(backend: LocalBackend, workspace: dict, project: Path) -> None:
-    flag = project / "fixed"
-    definition = command_job(f"test -f {flag}")
+def test_a_failed_job_stays_failed_without_running_again(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    runs = project / "runs.txt"
+    definition = command_job(f"echo ran >> {runs}; exit 1")
     with pytest.raises(JobFailedError):
         submit(backend, workspace, project, definition)
-    flag.touch()
-    assert submit(backend, workspace, project, definition)["status"] == "Completed"
+    with pytest.raises(JobFailedError, match="job job-1 failed earlier; it stays failed until what it runs changes or its rerun is bumped"):
+        submit(backend, workspace, project, definition)
+    assert runs.read_text() == "ran\n"
+
+
+def test_a_job_refused_before_it_ran_is_tried_again(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    with pytest.raises(NotFoundLocallyError):
+        submit(backend, workspace, project, command_job("true"))
+    add_stack_python(backend, workspace, project)
+    assert submit(backend, workspace, project, command_job("true"))["status"] == "Completed"
+
+
+@pytest.mark.usefixtures("stack_python")
+def test_an_interrupted_attempt_runs_afresh(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    job_dir(workspace).mkdir(parents=True)
+    (job_dir(workspace) / "job.json").write_text(json.dumps({"name": "job-1", "status": "Running"}))  # the provider died mid-run
+    (job_dir(workspace) / "stale.txt").write_text("from the interrupted attempt")
+    assert submit(backend, workspace, project, command_job("true"))["status"] == "Completed"
+    assert not (job_dir(workspace) / "stale.txt").exists()
 
 
 def test_mlflow_calls_in_the_job_land_in_the_jobs_run(backend: LocalBackend, workspace: dict, project: Path, example_env: str) -> None:
