@@ -26,10 +26,20 @@ from components.provider.props import (
     restore_integers,
 )
 
+# Workspace properties that tune how a backend runs, never which objects it holds.
+_WORKSPACE_RUN_SETTINGS = frozenset({"concurrency"})
+
 
 @functools.cache
 def _backend_for(workspace_key: str) -> Backend:
     return open_backend(json.loads(workspace_key))
+
+
+def workspace_identity(workspace: Any) -> Any:
+    """Which workspace, without how it runs: a changed local `concurrency` is not another workspace."""
+    if isinstance(workspace, Mapping):
+        return {k: v for k, v in workspace.items() if k not in _WORKSPACE_RUN_SETTINGS}
+    return workspace
 
 
 def backend(props: Props) -> Backend:
@@ -52,8 +62,8 @@ class AssetProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old_inputs = {k: v for k, v in olds.items() if k in self.inputs}
-        new_inputs = {k: v for k, v in news.items() if k in self.inputs}
+        old_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in olds.items() if k in self.inputs}
+        new_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in news.items() if k in self.inputs}
         paths = changed_paths(old_inputs, new_inputs, nested={"definition"})
         replaces = [p for p in paths if self._replaces(p)]
         # Replacing an object by one of the same name and version must remove the old one first,
@@ -189,6 +199,7 @@ class JobProvider(AssetProvider):
     @staticmethod
     def job_name(props: Mapping[str, Any]) -> str:
         what_runs = {k: restore_integers(v) for k, v in props.items() if k not in _JOB_RUN_OPTIONS and k != "__provider"}
+        what_runs["workspace"] = workspace_identity(what_runs.get("workspace"))
         if contains_unknown(what_runs):
             return UNKNOWN  # decided once upstream values are known
         definition = what_runs.get("definition", {})

@@ -159,3 +159,15 @@ def test_job_name_is_the_same_whether_numbers_arrive_as_integers_or_doubles() ->
 
 def test_job_name_is_unknown_until_upstream_values_are() -> None:
     assert job_props(definition_environment=UNKNOWN)["name"] == UNKNOWN
+
+
+def test_local_concurrency_is_not_a_change_of_workspace() -> None:
+    faster = job_props(workspace={**WORKSPACE, "concurrency": 8})
+    assert faster["name"] == job_props()["name"]
+    result = JobProvider().diff("id", job_props(), faster)
+    assert (result.changes, result.replaces) == (False, [])
+
+
+def test_another_local_root_is_another_workspace() -> None:
+    moved = job_props(workspace={**WORKSPACE, "root": ".azureml-local/other"})
+    assert "workspace" in JobProvider().diff("id", job_props(), moved).replaces

@@ -7,6 +7,7 @@ artifact location inside the workspace, so nothing ever lands in a process's cwd
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -26,6 +27,8 @@ PARENT_RUN_TAG = "mlflow.parentRunId"
 
 def create_store(layout: Layout) -> None:
     """Create the database (idempotent: an existing one is only checked)."""
+    # MLflow narrates its schema migrations at INFO; the engine would show each line to the user.
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
     layout.artifacts.mkdir(parents=True, exist_ok=True)
     SqlAlchemyStore(layout.tracking_uri, str(layout.artifacts)).engine.dispose()
 
