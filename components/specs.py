@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import yaml
 
 from components.provider.props import digest
 from components.settings import DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
+from components.spec_cache import SpecCache
 
 # Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
 SECRET_FIELDS = frozenset({"account_key", "sas_token", "client_secret", "connection_string", "key", "secret"})
@@ -73,16 +73,15 @@ class JobSpec:
 class SpecLoader:
     """Loads one stack's YAML files relative to the repository root."""
 
-    def __init__(self, root: Path, stack_file: str) -> None:
+    def __init__(self, root: Path, stack_file: str, cache: SpecCache | None = None) -> None:
         self._root = root
         self._stack_file = stack_file
+        self._cache = cache or SpecCache()
         # The SDK warns about its own experimental schema classes on every load; users can't act on it.
         logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
     def environment(self, entry: EnvironmentEntry) -> EnvironmentSpec:
-        from azure.ai.ml import load_environment
-
-        definition = self._load(entry.file, load_environment)
+        definition = self._load(entry.file, "load_environment")
         body = definition.body
         content = [body.get(k) for k in ("image", "build", "conda_file", "inference_config", "os_type")]
         content += [self._hash_path(definition, body["conda_file"])] if isinstance(body.get("conda_file"), str) else []
@@ -92,9 +91,7 @@ class SpecLoader:
         return EnvironmentSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
     def datastore(self, entry: DatastoreEntry) -> DatastoreSpec:
-        from azure.ai.ml import load_datastore
-
-        definition = self._load(entry.file, load_datastore)
+        definition = self._load(entry.file, "load_datastore")
         inline = SECRET_FIELDS & set(definition.body.get("credentials") or {})
         if inline:
             raise self._error(
@@ -105,23 +102,19 @@ class SpecLoader:
         return DatastoreSpec(definition.body["name"], definition.body)
 
     def data(self, entry: DataEntry) -> DataSpec:
-        from azure.ai.ml import load_data
-
-        definition = self._load(entry.file, load_data)
+        definition = self._load(entry.file, "load_data")
         body = definition.body
         path = str(body.get("path", ""))
         content_hash = self._hash_path(definition, path) if _is_local(path) else digest(path, 16)
         return DataSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
     def job(self, entry: JobEntry) -> JobSpec:
-        from azure.ai.ml import load_job
-
         overrides: dict[str, Any] = {}
         if entry.compute:
             overrides["compute"] = f"azureml:{entry.compute}"
         if entry.experiment:
             overrides["experiment_name"] = entry.experiment
-        definition = self._load(entry.file, load_job, [overrides] if overrides else [])
+        definition = self._load(entry.file, "load_job", [overrides] if overrides else [])
         body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
         code = body.get("code") or (body.get("trial") or {}).get("code")
         code_hash = self._hash_path(definition, code) if isinstance(code, str) and _is_local(code) else None
@@ -135,13 +128,11 @@ class SpecLoader:
     def model(self, entry: ModelEntry) -> dict[str, Any]:
         if entry.file is None:
             return {}
-        from azure.ai.ml import load_model
-
-        body = self._load(entry.file, load_model).body
+        body = self._load(entry.file, "load_model").body
         # The path comes from the job output; a path in the file would contradict it.
         return {k: v for k, v in body.items() if k not in ("$schema", "path")}
 
-    def _load(self, file: Path, loader: Callable[..., Any], overrides: list[dict[str, Any]] | None = None) -> Definition:
+    def _load(self, file: Path, loader: str, overrides: list[dict[str, Any]] | None = None) -> Definition:
         path = self._root / file
         try:
             body = yaml.safe_load(path.read_text())
@@ -151,23 +142,33 @@ class SpecLoader:
             raise self._error(file, f"invalid YAML: {where}{getattr(err, 'problem', None) or err}") from None
         if not isinstance(body, dict):
             raise self._error(file, "expected a mapping of Azure ML CLI v2 fields")
-        try:
-            loader(source=path, params_override=overrides or [])
-        except Exception as err:  # noqa: BLE001 - the SDK raises marshmallow, ValidationException and others
-            raise self._error(file, _first_problem(str(err))) from None
+        self._cache.validate(path, loader, overrides or [], lambda: self._validate(file, loader, overrides or []))
         return Definition(file, body)
 
-    def _hash_path(self, definition: Definition, relative: str) -> str:
-        from azure.ai.ml._utils._asset_utils import get_content_hash, get_ignore_file
+    def _validate(self, file: Path, loader: str, overrides: list[dict[str, Any]]) -> None:
+        import azure.ai.ml
 
+        try:
+            getattr(azure.ai.ml, loader)(source=self._root / file, params_override=overrides)
+        except Exception as err:  # noqa: BLE001 - the SDK raises marshmallow, ValidationException and others
+            raise self._error(file, _first_problem(str(err))) from None
+
+    def _hash_path(self, definition: Definition, relative: str) -> str:
         path = (self._root / definition.base_dir / relative.removeprefix("file:")).resolve()
         if not path.exists():
             raise self._error(definition.file, f"{relative!r} does not exist (relative to {definition.base_dir or '.'}/)")
-        ignore = get_ignore_file(path if path.is_dir() else path.parent)
-        return str(get_content_hash(path, ignore))[:16]
+        return self._cache.content_hash(path, lambda: _sdk_content_hash(path))
 
     def _error(self, file: Path, message: str) -> SettingsError:
         return SettingsError(f"{self._stack_file}: {file}: {message}")
+
+
+def _sdk_content_hash(path: Path) -> str:
+    """The snapshot hash `az ml` computes, honouring .amlignore (or else .gitignore)."""
+    from azure.ai.ml._utils._asset_utils import get_content_hash, get_ignore_file
+
+    ignore = get_ignore_file(path if path.is_dir() else path.parent)
+    return str(get_content_hash(path, ignore))[:16]
 
 
 def _is_local(path: str) -> bool:
