@@ -34,6 +34,17 @@ SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 TENANT = "00000000-0000-4000-8000-000000000002"
 DEPLOYER = "00000000-0000-4000-8000-000000000003"
 CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+
+# Type tokens of the azure-native resources the components register.
+RG = "azure-native:resources:ResourceGroup"
+LOGS = "azure-native:operationalinsights:Workspace"
+INSIGHTS = "azure-native:applicationinsights:Component"
+VAULT = "azure-native:keyvault:Vault"
+STORAGE = "azure-native:storage:StorageAccount"
+REGISTRY = "azure-native:containerregistry:Registry"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+COMPUTE = "azure-native:machinelearningservices:Compute"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DELETE = object()  # an override value that removes the key
 
 # Where each Azure type lives under its resource group, and which input names it.

@@ -5,22 +5,10 @@ from __future__ import annotations
 import pytest
 
 from components.compute import idle_duration
-from tests.unit.harness import Run, components_program, run_stack
+from tests.unit.harness import COMPUTE, WORKSPACE, Run, components_program, run_stack
 
-COMPUTE = "azure-native:machinelearningservices:Compute"
 CLUSTER = "azureml-training:index:ComputeCluster"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
 SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/training"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev", program=components_program)
-
-
-@pytest.fixture(scope="module")
-def prod() -> Run:
-    return run_stack("prod", program=components_program)
 
 
 def aml(run: Run) -> dict:

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from components import rbac
-from tests.unit.harness import DEPLOYER, SUBSCRIPTION, Run, components_program, run_stack
-
-ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-STORAGE = "azure-native:storage:StorageAccount"
-REGISTRY = "azure-native:containerregistry:Registry"
-COMPUTE = "azure-native:machinelearningservices:Compute"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev", program=components_program)
-
-
-@pytest.fixture(scope="module")
-def prod() -> Run:
-    return run_stack("prod", program=components_program)
+from tests.unit.harness import ASSIGNMENT, COMPUTE, DEPLOYER, REGISTRY, STORAGE, SUBSCRIPTION, Run, components_program, run_stack
 
 
 def role_id(role: str) -> str:

@@ -14,10 +14,8 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from components import teardown
 from components.teardown import PURGE_TIMEOUT_SECONDS, AzureClients, PurgeError, PurgeHooks, purge_key_vault, purge_workspace
-from tests.unit.harness import REPO, SUBSCRIPTION, Run, components_program, run_stack
+from tests.unit.harness import REPO, SUBSCRIPTION, VAULT, WORKSPACE, Run, components_program, run_stack
 
-VAULT = "azure-native:keyvault:Vault"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
 WORKSPACE_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/mlw-x"
 VAULT_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-x/providers/Microsoft.KeyVault/vaults/kv-x-123456"
 PERMANENTLY = {"delete_dependent_resources": False, "permanently_delete": True}

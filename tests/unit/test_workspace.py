@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.unit.harness import (
+    DEPLOYER,
+    INSIGHTS,
+    LOGS,
+    REGISTRY,
+    RG,
+    STORAGE,
+    SUBSCRIPTION,
+    TENANT,
+    VAULT,
+    WORKSPACE,
+    Run,
+    components_program,
+    run_stack,
+)
 
-from tests.unit.harness import DEPLOYER, SUBSCRIPTION, TENANT, Run, components_program, run_stack
-
-RG = "azure-native:resources:ResourceGroup"
-LOGS = "azure-native:operationalinsights:Workspace"
-INSIGHTS = "azure-native:applicationinsights:Component"
-VAULT = "azure-native:keyvault:Vault"
-STORAGE = "azure-native:storage:StorageAccount"
-REGISTRY = "azure-native:containerregistry:Registry"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
 COMPONENT = "azureml-training:index:Workspace"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev", program=components_program)
-
-
-@pytest.fixture(scope="module")
-def prod() -> Run:
-    return run_stack("prod", program=components_program)
 
 
 def test_storage_account_takes_only_entra_id_over_tls12_and_https(dev: Run) -> None:
