@@ -19,7 +19,7 @@ import pulumi
 
 from components.provider import DataAsset, Datastore, Environment, Job, Model
 from components.settings import StackSettings, secret, stack_file
-from components.specs import JobSpec, SpecLoader
+from components.specs import JobSpec, SpecLoader, VersionedSpec
 
 # `azureml:<name>`, `azureml:<name>:<version>` or `azureml:<name>@<label>`.
 _ASSET_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^@]+)|@(?P<label>[\w-]+))?$")
@@ -54,10 +54,10 @@ class MlAssets(pulumi.ComponentResource):
         self._target = target
         self._loader = SpecLoader(Path.cwd(), stack_file(pulumi.get_stack()))
         self._name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
-        self._environments = dict(self._environment(e) for e in settings.environments)
+        self._environments = dict(self._versioned(Environment, "env", self._loader.environment(e)) for e in settings.environments)
         for store in settings.datastores:
             self._datastore(store)
-        self._data = dict(self._data_asset(d) for d in settings.data)
+        self._data = dict(self._versioned(DataAsset, "data", self._loader.data(d)) for d in settings.data)
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
         model_resources = {entry.name: self._model(entry) for entry in settings.models}
         self.jobs = pulumi.Output.from_input(
@@ -69,10 +69,9 @@ class MlAssets(pulumi.ComponentResource):
     def _opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._target.depends_on, *(depends_on or [])])
 
-    def _environment(self, entry: Any) -> tuple[str, _Declared]:
-        spec = self._loader.environment(entry)
-        resource = Environment(
-            f"env-{spec.name}",
+    def _versioned(self, kind: type[Environment | DataAsset], prefix: str, spec: VersionedSpec) -> tuple[str, _Declared]:
+        resource = kind(
+            f"{prefix}-{spec.name}",
             workspace=self._target.workspace,
             name=spec.name,
             version=spec.version,
@@ -94,20 +93,6 @@ class MlAssets(pulumi.ComponentResource):
             credentials=credentials,
             opts=self._opts(),
         )
-
-    def _data_asset(self, entry: Any) -> tuple[str, _Declared]:
-        spec = self._loader.data(entry)
-        resource = DataAsset(
-            f"data-{spec.name}",
-            workspace=self._target.workspace,
-            name=spec.name,
-            version=spec.version,
-            definition=spec.definition,
-            content_hash=spec.content_hash,
-            base_dir=spec.base_dir,
-            opts=self._opts(),
-        )
-        return spec.name, _Declared(resource, spec.version)
 
     def _job(self, entry: Any) -> Job:
         spec = self._loader.job(entry)

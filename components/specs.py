@@ -38,7 +38,9 @@ class Definition:
 
 
 @dataclass(frozen=True)
-class EnvironmentSpec:
+class VersionedSpec:
+    """An environment or data asset: versioned by its content unless the YAML pins a version."""
+
     name: str
     version: str
     definition: dict[str, Any]
@@ -50,15 +52,6 @@ class EnvironmentSpec:
 class DatastoreSpec:
     name: str
     definition: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    name: str
-    version: str
-    definition: dict[str, Any]
-    content_hash: str
-    base_dir: str
 
 
 @dataclass(frozen=True)
@@ -80,7 +73,7 @@ class SpecLoader:
         # The SDK warns about its own experimental schema classes on every load; users can't act on it.
         logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
-    def environment(self, entry: EnvironmentEntry) -> EnvironmentSpec:
+    def environment(self, entry: EnvironmentEntry) -> VersionedSpec:
         definition = self._load(entry.file, "load_environment")
         body = definition.body
         content = [body.get(k) for k in ("image", "build", "conda_file", "inference_config", "os_type")]
@@ -88,7 +81,7 @@ class SpecLoader:
         build_path = (body.get("build") or {}).get("path")
         content += [self._hash_path(definition, build_path)] if build_path else []
         content_hash = digest(content, 16)
-        return EnvironmentSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+        return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
     def datastore(self, entry: DatastoreEntry) -> DatastoreSpec:
         definition = self._load(entry.file, "load_datastore")
@@ -101,12 +94,12 @@ class SpecLoader:
             )
         return DatastoreSpec(definition.body["name"], definition.body)
 
-    def data(self, entry: DataEntry) -> DataSpec:
+    def data(self, entry: DataEntry) -> VersionedSpec:
         definition = self._load(entry.file, "load_data")
         body = definition.body
         path = str(body.get("path", ""))
         content_hash = self._hash_path(definition, path) if _is_local(path) else digest(path, 16)
-        return DataSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+        return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
     def job(self, entry: JobEntry) -> JobSpec:
         overrides: dict[str, Any] = {}

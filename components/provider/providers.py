@@ -96,47 +96,45 @@ class AssetProvider(ResourceProvider):
     def identity(state: Outs) -> str:
         return f"{state['name']}:{state['version']}" if state.get("version") else str(state["name"])
 
+    # The backend methods (see backend.py) that create, read and delete this kind of object.
+    create_with: ClassVar[str]
+    read_with: ClassVar[str]
+    delete_with: ClassVar[str]
+
     def _create(self, props: Props) -> Outs:
-        raise NotImplementedError
+        return getattr(backend(props), self.create_with)(props)
 
     def _update(self, olds: Props, news: Props) -> Outs:
         return self._create(news)
 
     def _read(self, props: Props) -> Outs | None:
-        raise NotImplementedError
+        return getattr(backend(props), self.read_with)(props)
 
     def _delete(self, props: Props) -> None:
-        raise NotImplementedError
+        getattr(backend(props), self.delete_with)(props)
 
 
 class LocalWorkspaceProvider(AssetProvider):
     """The local target's workspace: a folder per stack with the MLflow store."""
 
     inputs = frozenset({"workspace", "name"})
-
-    def _create(self, props: Props) -> Outs:
-        return backend(props).prepare_workspace(props)
-
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_workspace(props)
-
-    def _delete(self, props: Props) -> None:
-        backend(props).remove_workspace(props)
+    create_with, read_with, delete_with = "prepare_workspace", "read_workspace", "remove_workspace"
 
 
-class EnvironmentProvider(AssetProvider):
+class _VersionedAssetProvider(AssetProvider):
+    """Assets whose version is derived from their content: new content, new version, replaced."""
+
     inputs = frozenset({"workspace", "name", "version", "definition", "content_hash", "base_dir"})
     required = ("workspace", "name", "version", "definition")
     replace_on = ("workspace", "name", "version", "content_hash", "base_dir")
 
-    def _create(self, props: Props) -> Outs:
-        return backend(props).put_environment(props)
 
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_environment(props)
+class EnvironmentProvider(_VersionedAssetProvider):
+    create_with, read_with, delete_with = "put_environment", "read_environment", "archive_environment"
 
-    def _delete(self, props: Props) -> None:
-        backend(props).archive_environment(props)
+
+class DataProvider(_VersionedAssetProvider):
+    create_with, read_with, delete_with = "put_data", "read_data", "archive_data"
 
 
 class DatastoreProvider(AssetProvider):
@@ -145,30 +143,7 @@ class DatastoreProvider(AssetProvider):
     replace_on = ("workspace", "name", "definition.type")
     # A datastore's account, container and credentials are updated in place.
     mutable_definition = frozenset({"description", "tags", "account_name", "container_name", "endpoint", "protocol", "credentials"})
-
-    def _create(self, props: Props) -> Outs:
-        return backend(props).put_datastore(props)
-
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_datastore(props)
-
-    def _delete(self, props: Props) -> None:
-        backend(props).delete_datastore(props)
-
-
-class DataProvider(AssetProvider):
-    inputs = frozenset({"workspace", "name", "version", "definition", "content_hash", "base_dir"})
-    required = ("workspace", "name", "version", "definition")
-    replace_on = ("workspace", "name", "version", "content_hash", "base_dir")
-
-    def _create(self, props: Props) -> Outs:
-        return backend(props).put_data(props)
-
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_data(props)
-
-    def _delete(self, props: Props) -> None:
-        backend(props).archive_data(props)
+    create_with, read_with, delete_with = "put_datastore", "read_datastore", "delete_datastore"
 
 
 # Job properties that never change what runs, so they are left out of the job's name.
@@ -210,14 +185,10 @@ class JobProvider(AssetProvider):
         props = {**props, "name": self.job_name(props)}
         return super().create(props)
 
-    def _create(self, props: Props) -> Outs:
-        return backend(props).submit_job(props)
+    create_with, read_with = "submit_job", "read_job"
 
     def _update(self, olds: Props, news: Props) -> Outs:
         return backend(news).update_job(olds, news)
-
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_job(props)
 
     def _delete(self, props: Props) -> None:
         backend(props).remove_job(props, props.get("on_delete", "archive"))
@@ -230,15 +201,8 @@ class ModelProvider(AssetProvider):
     required = ("workspace", "name", "job_name", "output")
     replace_on = ("workspace", "name", "job_name", "output", "type")
 
-    def _create(self, props: Props) -> Outs:
-        return backend(props).register_model(props)
+    create_with, read_with, delete_with = "register_model", "read_model", "archive_model"
 
     def _update(self, olds: Props, news: Props) -> Outs:
         # Only the description changes in place: the registered version stays.
         return backend(news).register_model({**news, "version": olds.get("version")})
-
-    def _read(self, props: Props) -> Outs | None:
-        return backend(props).read_model(props)
-
-    def _delete(self, props: Props) -> None:
-        backend(props).archive_model(props)

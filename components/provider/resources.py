@@ -6,10 +6,10 @@ stack's YAML definitions. `workspace` says where they live: see `backend.py`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import Resource, ResourceProvider
 
 from components.provider.providers import (
     DataProvider,
@@ -39,11 +39,11 @@ class LocalWorkspace(Resource, module="azureml", name="LocalWorkspace"):
         super().__init__(LocalWorkspaceProvider(), name, props, opts)
 
 
-class Environment(Resource, module="azureml", name="Environment"):
-    """An environment version; its version is derived from its content when the YAML has none."""
+class _VersionedAsset(Resource):
+    """An asset version whose version is derived from its content when the YAML has none."""
 
-    asset_id: pulumi.Output[str]
-    version: pulumi.Output[str]
+    provider_class: ClassVar[type[ResourceProvider]]
+    output_names: ClassVar[tuple[str, ...]]
 
     def __init__(
         self,
@@ -59,7 +59,26 @@ class Environment(Resource, module="azureml", name="Environment"):
     ) -> None:
         inputs = {"workspace": workspace, "name": name, "version": version, "definition": definition}
         inputs |= {"content_hash": content_hash, "base_dir": base_dir}
-        super().__init__(EnvironmentProvider(), resource_name, _props(inputs, ("asset_id",)), opts)
+        super().__init__(self.provider_class(), resource_name, _props(inputs, self.output_names), opts)
+
+
+class Environment(_VersionedAsset, module="azureml", name="Environment"):
+    """An environment version: a cached virtualenv locally, an image build on Azure."""
+
+    asset_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+    provider_class = EnvironmentProvider
+    output_names = ("asset_id",)
+
+
+class DataAsset(_VersionedAsset, module="azureml", name="Data"):
+    """A data asset whose local file or folder is uploaded (or copied) by content."""
+
+    asset_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+    path: pulumi.Output[str]
+    provider_class = DataProvider
+    output_names = ("asset_id", "path")
 
 
 class Datastore(Resource, module="azureml", name="Datastore"):
@@ -80,30 +99,6 @@ class Datastore(Resource, module="azureml", name="Datastore"):
         inputs = {"workspace": workspace, "name": name, "definition": definition, "credentials": credentials or {}}
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["credentials"])
         super().__init__(DatastoreProvider(), resource_name, _props(inputs, ("asset_id",)), pulumi.ResourceOptions.merge(opts, secret_opts))
-
-
-class DataAsset(Resource, module="azureml", name="Data"):
-    """A data asset whose local file or folder is uploaded (or copied) by content."""
-
-    asset_id: pulumi.Output[str]
-    version: pulumi.Output[str]
-    path: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        workspace: Input[dict],
-        name: str,
-        version: str,
-        definition: Input[dict],
-        content_hash: str,
-        base_dir: str,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs = {"workspace": workspace, "name": name, "version": version, "definition": definition}
-        inputs |= {"content_hash": content_hash, "base_dir": base_dir}
-        super().__init__(DataProvider(), resource_name, _props(inputs, ("asset_id", "path")), opts)
 
 
 class Job(Resource, module="azureml", name="Job"):

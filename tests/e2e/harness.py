@@ -31,13 +31,14 @@ def engine_env(state_dir: Path, extra: Mapping[str, str] | None = None) -> dict[
     """A file backend of the test's own, no update checks, no plugin downloads."""
     state_dir.mkdir(parents=True, exist_ok=True)
     return {
+        "PATH": os.environ["PATH"],
+        # `extra` may be a whole environment: the test's own backend and settings win over it.
+        **(extra or {}),
         "PULUMI_BACKEND_URL": f"file://{state_dir}",
         "PULUMI_CONFIG_PASSPHRASE": "",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-        "PATH": os.environ["PATH"],
-        **(extra or {}),
     }
 
 
