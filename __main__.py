@@ -3,13 +3,18 @@
 import pulumi
 
 from components.assets import MlAssets
-from components.settings import load_settings
+from components.settings import exit_on_settings_error, load_settings
 from components.targets import workspace_target
 
-settings = load_settings()
-target = workspace_target(settings)
-assets = MlAssets("ml", settings, target)
 
-pulumi.export("workspace", target.outputs)
-pulumi.export("jobs", assets.jobs)
-pulumi.export("models", assets.models)
+def main() -> None:
+    settings = load_settings()
+    target = workspace_target(settings)
+    assets = MlAssets("ml", settings, target)
+
+    pulumi.export("workspace", target.outputs)
+    pulumi.export("jobs", assets.jobs)
+    pulumi.export("models", assets.models)
+
+
+exit_on_settings_error(main)

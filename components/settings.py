@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -279,6 +280,19 @@ def _unique(key: str, names: list[str]) -> None:
 
 class SettingsError(pulumi.RunError):
     """A stack file is wrong; the message is the one line the user sees."""
+
+
+# Tells the Python language host that the program has shown its error, so it adds none of its own.
+SHOWN_TO_USER_EXIT_CODE = 32
+
+
+def exit_on_settings_error(program: Callable[[], None]) -> None:
+    """Run the program; a SettingsError is shown as its one line and ends the run."""
+    try:
+        program()
+    except SettingsError as err:
+        pulumi.log.error(str(err))
+        raise SystemExit(SHOWN_TO_USER_EXIT_CODE) from err
 
 
 def stack_file(stack: str) -> str:

@@ -27,6 +27,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.settings import get_root_resource, set_root_resource
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from components.settings import SHOWN_TO_USER_EXIT_CODE, SettingsError
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "azureml-training"
 NAMESPACE = "azureml-training"
@@ -214,8 +216,17 @@ def _in_repo() -> Iterator[None]:
 
 
 def run_main() -> None:
-    """The real program, as `pulumi up` runs it."""
-    runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+    """The real program, as `pulumi up` runs it.
+
+    The program shows a SettingsError once and exits with the code that tells the language
+    host so; tests get the SettingsError itself, to check its one line.
+    """
+    try:
+        runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+    except SystemExit as exited:
+        if exited.code == SHOWN_TO_USER_EXIT_CODE and isinstance(exited.__cause__, SettingsError):
+            raise exited.__cause__ from None
+        raise
 
 
 def run_stack(
