@@ -265,9 +265,21 @@ class StackSettings(_Settings):
         for i, model in enumerate(self.models):
             if model.job not in keys:
                 raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
+        for i, cluster in enumerate(self.compute):
+            _check_cluster_network(i, cluster, self.workspace.isolation_mode)
         if self.target == "azure" and not self.workspace.existing and self.workspace.location is None:
             raise ValueError("workspace.location is required to create a workspace (or set workspace.existing: true)")
         return self
+
+
+def _check_cluster_network(index: int, cluster: ComputeSettings, isolation_mode: str) -> None:
+    managed = isolation_mode != "Disabled"
+    if cluster.subnet_id and managed:
+        raise ValueError(
+            f"compute[{index}].subnetId: a cluster in the workspace's managed network (isolationMode {isolation_mode}) takes no subnet"
+        )
+    if not cluster.node_public_ip and not cluster.subnet_id and not managed:
+        raise ValueError(f"compute[{index}].nodePublicIp: false needs a subnetId or a managed network (workspace.isolationMode)")
 
 
 def _unique(key: str, names: list[str]) -> None:

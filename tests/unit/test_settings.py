@@ -184,3 +184,25 @@ def test_datastore_credentials_accept_secret_keys() -> None:
 def test_every_shipped_stack_file_is_valid(stack: str, stack_config: Any) -> None:
     settings = load(stack_config(stack), stack=stack)
     assert settings.target == ("local" if stack == "local" else "azure")
+
+
+SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/training"
+
+
+def test_nodes_without_public_ips_need_a_subnet_or_a_managed_network() -> None:
+    workspace = {"location": "westeurope", "isolationMode": "Disabled"}
+    message = error_of({"workspace": workspace, "compute": [{"name": "cpu", "nodePublicIp": False}]})
+    assert message == (
+        "stacks/Pulumi.dev.yaml: azureml-training:compute[0].nodePublicIp: "
+        "false needs a subnetId or a managed network (workspace.isolationMode)"
+    )
+    assert load({"workspace": workspace, "compute": [{"name": "cpu", "nodePublicIp": False, "subnetId": SUBNET}]}).compute[0].subnet_id
+
+
+def test_a_cluster_in_the_managed_network_takes_no_subnet() -> None:
+    workspace = {"location": "westeurope", "isolationMode": "AllowOnlyApprovedOutbound"}
+    message = error_of({"workspace": workspace, "compute": [{"name": "cpu", "subnetId": SUBNET}]})
+    assert message == (
+        "stacks/Pulumi.dev.yaml: azureml-training:compute[0].subnetId: "
+        "a cluster in the workspace's managed network (isolationMode AllowOnlyApprovedOutbound) takes no subnet"
+    )
