@@ -21,6 +21,8 @@ from components.provider import DataAsset, Datastore, Environment, Job, Model
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
 
+# `azureml://datastores/<name>/paths/...`: a path inside a datastore.
+_DATASTORE_PATH = re.compile(r"^azureml://datastores/(?P<name>[^/]+)(/|$)")
 # `azureml:<name>`, `azureml:<name>:<version>` or `azureml:<name>@<label>`.
 _ASSET_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^@]+)|@(?P<label>[\w-]+))?$")
 
@@ -55,8 +57,7 @@ class MlAssets(pulumi.ComponentResource):
         self._loader = SpecLoader(Path.cwd(), stack_file(pulumi.get_stack()))
         self._name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
         self._environments = dict(self._versioned(Environment, "env", self._loader.environment(e)) for e in settings.environments)
-        for store in settings.datastores:
-            self._datastore(store)
+        self._datastores = dict(self._datastore(store) for store in settings.datastores)
         self._data = dict(self._versioned(DataAsset, "data", self._loader.data(d)) for d in settings.data)
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
         model_resources = {entry.name: self._model(entry) for entry in settings.models}
@@ -78,14 +79,14 @@ class MlAssets(pulumi.ComponentResource):
             definition=spec.definition,
             content_hash=spec.content_hash,
             base_dir=spec.base_dir,
-            opts=self._opts(),
+            opts=self._opts(self._stored_in(spec.definition.get("path"))),
         )
         return spec.name, _Declared(resource, spec.version)
 
-    def _datastore(self, entry: Any) -> Datastore:
+    def _datastore(self, entry: Any) -> tuple[str, Datastore]:
         spec = self._loader.datastore(entry)
         credentials = {field_name: secret(key) for field_name, key in entry.credentials.items()}
-        return Datastore(
+        return spec.name, Datastore(
             f"datastore-{spec.name}",
             workspace=self._target.workspace,
             name=spec.name,
@@ -93,6 +94,12 @@ class MlAssets(pulumi.ComponentResource):
             credentials=credentials,
             opts=self._opts(),
         )
+
+    def _stored_in(self, path: Any) -> list[pulumi.Resource]:
+        """The stack's datastore a path such as `azureml://datastores/<name>/paths/...` lives in."""
+        match = _DATASTORE_PATH.match(path) if isinstance(path, str) else None
+        store = self._datastores.get(match["name"]) if match else None
+        return [store] if store else []
 
     def _job(self, entry: Any) -> Job:
         spec = self._loader.job(entry)
@@ -106,6 +113,7 @@ class MlAssets(pulumi.ComponentResource):
             base_dir=spec.base_dir,
             code_hash=spec.code_hash,
             input_hashes=spec.input_hashes,
+            environment_hash=spec.environment_hash,
             experiment=entry.experiment,
             wait=entry.wait,
             timeout_minutes=entry.timeout_minutes,
@@ -147,6 +155,7 @@ class MlAssets(pulumi.ComponentResource):
 
     def _input(self, value: Any, depends_on: list[pulumi.Resource]) -> Any:
         if isinstance(value, dict) and isinstance(value.get("path"), str):
+            depends_on += self._stored_in(value["path"])
             return {**value, "path": self._reference(value["path"], self._data, depends_on)}
         return value
 

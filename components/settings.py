@@ -318,17 +318,20 @@ def _project_keys() -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
 
 
-def _parse(key: str, raw: Any) -> Any:
-    """Config values arrive as strings; objects and lists as JSON text."""
-    if not isinstance(raw, str) or key == "target" or key in _secret_key_names():
+def _parse(raw: Any) -> Any:
+    """Config values arrive as strings, objects and lists as JSON text; scalars stay text for pydantic."""
+    if not isinstance(raw, str):
         return raw
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
         return raw
+    return value if isinstance(value, dict | list) else raw
 
 
 def _secret_key_names() -> set[str]:
+    """This run's secret keys: the engine passes them in the environment; mocks set them in the SDK
+    (which has no public accessor for the whole set, hence `_SECRET_KEYS`)."""
     prefix = f"{NAMESPACE}:"
     keys = runtime_config.get_config_secret_keys_env() + list(runtime_config._SECRET_KEYS.get())
     return {k[len(prefix) :] for k in keys if k.startswith(prefix)}
@@ -367,9 +370,9 @@ def load_settings(stack: str | None = None, root: Path | None = None) -> StackSe
     stack = stack or pulumi.get_stack()
     root = root or Path.cwd()
     where = stack_file(stack)
-    values = {k: _parse(k, v) for k, v in _project_keys().items()}
-    known = set(StackSettings.model_fields) | {to_camel(k) for k in StackSettings.model_fields}
     secrets = _secret_key_names()
+    values = {k: _parse(v) for k, v in _project_keys().items()}
+    known = set(StackSettings.model_fields) | {to_camel(k) for k in StackSettings.model_fields}
     referenced = {
         key for store in values.get("datastores") or [] if isinstance(store, dict) for key in (store.get("credentials") or {}).values()
     }
@@ -384,7 +387,8 @@ def load_settings(stack: str | None = None, root: Path | None = None) -> StackSe
         first = err.errors()[0]
         path = _location(first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        if message.startswith("Input should") and isinstance(first.get("input"), str | int | float | bool):
+        shown = first["loc"][0] not in secrets if first["loc"] else True  # a secret's value never reaches the message
+        if shown and message.startswith("Input should") and isinstance(first.get("input"), str | int | float | bool):
             message += f" (got {first['input']!r})"
         prefix = f"{NAMESPACE}:{path}: " if path else f"{NAMESPACE}:"
         raise SettingsError(f"{where}: {prefix}{message}") from None

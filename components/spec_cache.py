@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,20 +33,27 @@ class SpecCache:
         self._directory = directory or default_directory()
         self._sdk = metadata.version("azure-ai-ml")
 
-    def validate(self, path: Path, loader: str, overrides: list[dict[str, Any]], run: Callable[[], None]) -> None:
-        """Run the loader unless this exact file already passed it under this SDK."""
-        key = self._key("validated", loader, overrides, hashlib.sha256(path.read_bytes()).hexdigest())
+    def validate(
+        self, path: Path, loader: str, overrides: list[dict[str, Any]], run: Callable[[], None], references: Iterable[Path] = ()
+    ) -> None:
+        """Run the loader unless this exact file, and the files it references (a conda file, say),
+        already passed it under this SDK."""
+        referenced = [(str(p), _fingerprint(p)) for p in references if p.exists()]
+        key = self._key("validated", loader, overrides, hashlib.sha256(path.read_bytes()).hexdigest(), referenced)
         if self._read(key) is None:
             run()
-            self._write(key, "ok")
+            if all(_settled(fingerprint) for _, fingerprint in referenced):
+                self._write(key, "ok")
 
     def content_hash(self, path: Path, compute: Callable[[], str]) -> str:
         """The content hash of a file or folder, recomputed only when its files' stat data changed."""
-        key = self._key("content", str(path.resolve()), _fingerprint(path))
+        fingerprint = _fingerprint(path)
+        key = self._key("content", str(path.resolve()), fingerprint)
         known = self._read(key)
         if known is None:
             known = compute()
-            self._write(key, known)
+            if _settled(fingerprint):
+                self._write(key, known)
         return known
 
     def _key(self, *parts: Any) -> str:
@@ -75,9 +83,19 @@ def _fingerprint(path: Path) -> list[tuple[str, int, int]]:
         stat = path.stat()
         return [(path.name, stat.st_size, stat.st_mtime_ns)]
     entries = []
-    for folder, _dirs, files in os.walk(path):
+    for folder, _dirs, files in os.walk(path, followlinks=True):  # as azure-ai-ml walks it
         for name in files:
             file = Path(folder, name)
             stat = file.stat()
             entries.append((file.relative_to(path).as_posix(), stat.st_size, stat.st_mtime_ns))
     return sorted(entries)
+
+
+# A file written within this many seconds may be rewritten within the same mtime tick, unseen by
+# its stat data (git's "racy clean" problem): such answers are not remembered.
+_SETTLE_SECONDS = 2.0
+
+
+def _settled(fingerprint: list[tuple[str, int, int]]) -> bool:
+    newest = max((mtime for _, _, mtime in fingerprint), default=0)
+    return newest < time.time_ns() - int(_SETTLE_SECONDS * 1e9)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class JobSpec:
     base_dir: str
     code_hash: str | None
     input_hashes: dict[str, str] = field(default_factory=dict)
+    environment_hash: str | None = None
 
 
 class SpecLoader:
@@ -74,14 +76,16 @@ class SpecLoader:
         logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
     def environment(self, entry: EnvironmentEntry) -> VersionedSpec:
-        definition = self._load(entry.file, "load_environment")
+        definition = self._load(entry.file, "load_environment", references=_environment_files)
         body = definition.body
-        content = [body.get(k) for k in ("image", "build", "conda_file", "inference_config", "os_type")]
-        content += [self._hash_path(definition, body["conda_file"])] if isinstance(body.get("conda_file"), str) else []
-        build_path = (body.get("build") or {}).get("path")
-        content += [self._hash_path(definition, build_path)] if build_path else []
-        content_hash = digest(content, 16)
+        content_hash = self._environment_hash(definition, body)
         return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+
+    def _environment_hash(self, definition: Definition, environment: dict[str, Any]) -> str:
+        """What an environment builds from: its fields and the content of the files they name."""
+        content = [environment.get(k) for k in ("image", "build", "conda_file", "inference_config", "os_type")]
+        content += [self._hash_path(definition, file) for file in _environment_files(environment)]
+        return digest(content, 16)
 
     def datastore(self, entry: DatastoreEntry) -> DatastoreSpec:
         definition = self._load(entry.file, "load_datastore")
@@ -107,7 +111,7 @@ class SpecLoader:
             overrides["compute"] = f"azureml:{entry.compute}"
         if entry.experiment:
             overrides["experiment_name"] = entry.experiment
-        definition = self._load(entry.file, "load_job", [overrides] if overrides else [])
+        definition = self._load(entry.file, "load_job", [overrides] if overrides else [], references=_job_environment_files)
         body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
         code = body.get("code") or (body.get("trial") or {}).get("code")
         code_hash = self._hash_path(definition, code) if isinstance(code, str) and _is_local(code) else None
@@ -116,7 +120,9 @@ class SpecLoader:
             for name, spec in (body.get("inputs") or {}).items()
             if isinstance(spec, dict) and _is_local(str(spec.get("path", "")))
         }
-        return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes)
+        inline = [env for env in (body.get("environment"), (body.get("trial") or {}).get("environment")) if isinstance(env, dict)]
+        environment_hash = digest([self._environment_hash(definition, env) for env in inline], 16) if inline else None
+        return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes, environment_hash)
 
     def model(self, entry: ModelEntry) -> dict[str, Any]:
         if entry.file is None:
@@ -125,7 +131,13 @@ class SpecLoader:
         # The path comes from the job output; a path in the file would contradict it.
         return {k: v for k, v in body.items() if k not in ("$schema", "path")}
 
-    def _load(self, file: Path, loader: str, overrides: list[dict[str, Any]] | None = None) -> Definition:
+    def _load(
+        self,
+        file: Path,
+        loader: str,
+        overrides: list[dict[str, Any]] | None = None,
+        references: Callable[[dict[str, Any]], list[str]] = lambda _body: [],
+    ) -> Definition:
         path = self._root / file
         try:
             body = yaml.safe_load(path.read_text())
@@ -135,7 +147,8 @@ class SpecLoader:
             raise self._error(file, f"invalid YAML: {where}{getattr(err, 'problem', None) or err}") from None
         if not isinstance(body, dict):
             raise self._error(file, "expected a mapping of Azure ML CLI v2 fields")
-        self._cache.validate(path, loader, overrides or [], lambda: self._validate(file, loader, overrides or []))
+        referenced = [path.parent / name for name in references(body)]
+        self._cache.validate(path, loader, overrides or [], lambda: self._validate(file, loader, overrides or []), referenced)
         return Definition(file, body)
 
     def _validate(self, file: Path, loader: str, overrides: list[dict[str, Any]]) -> None:
@@ -162,6 +175,19 @@ def _sdk_content_hash(path: Path) -> str:
 
     ignore = get_ignore_file(path if path.is_dir() else path.parent)
     return str(get_content_hash(path, ignore))[:16]
+
+
+def _environment_files(environment: dict[str, Any]) -> list[str]:
+    """The local files an environment definition builds from: its conda file and build context."""
+    files = [environment["conda_file"]] if isinstance(environment.get("conda_file"), str) else []
+    build_path = (environment.get("build") or {}).get("path")
+    return files + ([build_path] if isinstance(build_path, str) and _is_local(build_path) else [])
+
+
+def _job_environment_files(job: dict[str, Any]) -> list[str]:
+    """The files of a job's inline environments (a command job's, or a sweep trial's)."""
+    inline = [job.get("environment"), (job.get("trial") or {}).get("environment")]
+    return [file for env in inline if isinstance(env, dict) for file in _environment_files(env)]
 
 
 def _is_local(path: str) -> bool:

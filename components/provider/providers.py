@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -30,9 +31,25 @@ from components.provider.props import (
 _WORKSPACE_RUN_SETTINGS = frozenset({"concurrency"})
 
 
+class _Backends:
+    """One backend per workspace in this provider process, built once even when the engine's
+    worker threads ask for it at the same moment (a second one would double the local pools)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._opened: dict[str, Backend] = {}
+
+    def get(self, workspace_key: str) -> Backend:
+        with self._lock:
+            if workspace_key not in self._opened:
+                self._opened[workspace_key] = open_backend(json.loads(workspace_key))
+            return self._opened[workspace_key]
+
+
 @functools.cache
-def _backend_for(workspace_key: str) -> Backend:
-    return open_backend(json.loads(workspace_key))
+def _backends() -> _Backends:
+    # Made on first use, inside the provider process: importing this module creates no lock.
+    return _Backends()
 
 
 def workspace_identity(workspace: Any) -> Any:
@@ -44,7 +61,7 @@ def workspace_identity(workspace: Any) -> Any:
 
 def backend(props: Props) -> Backend:
     """One backend per workspace and provider process, built on first use."""
-    return _backend_for(canonical(props["workspace"]))
+    return _backends().get(canonical(props["workspace"]))
 
 
 class AssetProvider(ResourceProvider):
@@ -142,7 +159,7 @@ class DatastoreProvider(AssetProvider):
     required = ("workspace", "name", "definition")
     replace_on = ("workspace", "name", "definition.type")
     # A datastore's account, container and credentials are updated in place.
-    mutable_definition = frozenset({"description", "tags", "account_name", "container_name", "endpoint", "protocol", "credentials"})
+    mutable_definition = frozenset({"description", "tags", "account_name", "container_name", "endpoint", "protocol"})
     create_with, read_with, delete_with = "put_datastore", "read_datastore", "delete_datastore"
 
 
@@ -159,11 +176,12 @@ class JobProvider(AssetProvider):
     """
 
     inputs = frozenset(
-        {"workspace", "key", "name", "name_prefix", "definition", "code_hash", "input_hashes", "base_dir", "experiment", "rerun"}
+        {"workspace", "key", "name", "name_prefix", "definition", "code_hash", "input_hashes", "environment_hash", "base_dir"}
+        | {"experiment", "rerun"}
         | {"wait", "timeout_minutes", "on_delete"}
     )
     required = ("workspace", "key", "name_prefix", "definition")
-    replace_on = ("workspace", "name", "code_hash", "input_hashes", "base_dir", "experiment", "rerun")
+    replace_on = ("workspace", "name", "code_hash", "input_hashes", "environment_hash", "base_dir", "experiment", "rerun")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)

@@ -121,6 +121,7 @@ class Job(Resource, module="azureml", name="Job"):
         base_dir: str,
         code_hash: str | None = None,
         input_hashes: dict[str, str] | None = None,
+        environment_hash: str | None = None,
         experiment: str | None = None,
         wait: bool = True,
         timeout_minutes: int = 120,
@@ -129,7 +130,8 @@ class Job(Resource, module="azureml", name="Job"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs = {"workspace": workspace, "key": key, "name_prefix": name_prefix, "definition": definition, "base_dir": base_dir}
-        inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "experiment": experiment, "rerun": rerun}
+        inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "environment_hash": environment_hash}
+        inputs |= {"experiment": experiment, "rerun": rerun}
         inputs |= {"wait": wait, "timeout_minutes": timeout_minutes, "on_delete": on_delete}
         outputs = ("name", "status", "url", "outputs", "best_trial")
         super().__init__(JobProvider(), resource_name, _props(inputs, outputs), opts)

@@ -171,3 +171,27 @@ def test_local_concurrency_is_not_a_change_of_workspace() -> None:
 def test_another_local_root_is_another_workspace() -> None:
     moved = job_props(workspace={**WORKSPACE, "root": ".azureml-local/other"})
     assert "workspace" in JobProvider().diff("id", job_props(), moved).replaces
+
+
+def test_concurrent_first_calls_open_one_backend_per_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from components.provider import providers
+
+    opened: list[object] = []
+
+    def slow_open(workspace: dict[str, Any]) -> object:
+        time.sleep(0.05)  # wide enough for every thread to arrive before the first one finishes
+        opened.append(workspace)
+        return object()
+
+    providers._backends.cache_clear()
+    monkeypatch.setattr(providers, "open_backend", slow_open)
+    threads = [threading.Thread(target=providers.backend, args=({"workspace": WORKSPACE},)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    providers._backends.cache_clear()
+    assert len(opened) == 1

@@ -74,6 +74,7 @@ class Registered:
     after_delete: tuple[str, ...]
     id: str
     state: dict[str, Any]
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,6 +143,9 @@ class _AzureMocks(Mocks):
         identity = args.inputs.get("identity")
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type")):
             state["identity"] = {**identity, "principalId": principal_of(f"{args.typ}::{args.name}"), "tenantId": TENANT}
+        if args.typ.endswith(("azureml:Environment", "azureml:Data")):
+            # What the dynamic provider answers: the version's asset id, for jobs to reference.
+            state["asset_id"] = f"azureml:{args.inputs['name']}:{args.inputs['version']}"
         state.update(self.extra_state.get(args.typ, {}))
         return resource_id, state
 
@@ -171,6 +175,7 @@ class _RecordingMonitor(MockMonitor):
                 after_delete=tuple(request.hooks.after_delete),
                 id=registration.id,
                 state=registration.state,
+                dependencies=tuple(request.dependencies),
             )
         )
         return response
@@ -237,6 +242,7 @@ def run_stack(
     program: Callable[[], Any] = run_main,
     project: str = PROJECT,
     extra_state: dict[str, dict[str, Any]] | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> Run:
     """Run `program` for `stack` under mocks; `config` replaces the stack file's values, `overrides` patch them.
 
@@ -245,7 +251,8 @@ def run_stack(
     registered before them.
     """
     values = apply_overrides(stack_config(stack) if config is None else config, overrides or {})
-    pulumi.runtime.set_all_config({f"{NAMESPACE}:{k}": _as_config_value(v) for k, v in values.items()}, [])
+    secret_keys = [f"{NAMESPACE}:{key}" for key in secrets]
+    pulumi.runtime.set_all_config({f"{NAMESPACE}:{k}": _as_config_value(v) for k, v in values.items()}, secret_keys)
     mocks = _AzureMocks(extra_state or {})
     monitor = _RecordingMonitor(mocks)
     set_root_resource(None)  # a fresh root Stack per run, so exports never leak between runs

@@ -206,3 +206,13 @@ def test_a_cluster_in_the_managed_network_takes_no_subnet() -> None:
         "stacks/Pulumi.dev.yaml: azureml-training:compute[0].subnetId: "
         "a cluster in the workspace's managed network (isolationMode AllowOnlyApprovedOutbound) takes no subnet"
     )
+
+
+def test_a_secret_key_may_hold_an_object() -> None:
+    workspace = {"existing": True, "subscriptionId": "00000000-0000-0000-0000-000000000000", "resourceGroup": "rg", "name": "mlw"}
+    assert load({"workspace": workspace}, secrets=("workspace",)).workspace.name == "mlw"
+
+
+def test_a_bad_secret_value_is_named_but_never_shown() -> None:
+    message = error_of({"target": "aws-secret-target"}, secrets=("target",))
+    assert message == "stacks/Pulumi.dev.yaml: azureml-training:target: Input should be 'azure' or 'local'"

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ from components.spec_cache import SpecCache
 @pytest.fixture
 def cache(tmp_path: Path) -> SpecCache:
     return SpecCache(tmp_path / "cache")
+
+
+def settle(path: Path, seconds_ago: int = 60) -> None:
+    """Age a file, or every file below a folder, past the window in which a rewrite could go unseen."""
+    when = time.time_ns() - seconds_ago * 1_000_000_000
+    for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+        os.utime(file, ns=(when, when))
 
 
 def counting() -> tuple[list[int], object]:
@@ -59,23 +67,63 @@ def test_folder_hash_is_reused_until_a_file_changes(tmp_path: Path, cache: SpecC
     code = tmp_path / "src"
     code.mkdir()
     (code / "train.py").write_text("print('a')\n")
+    settle(code, 120)
     answers = iter(["first", "second", "third"])
     assert cache.content_hash(code, lambda: next(answers)) == "first"
     assert cache.content_hash(code, lambda: next(answers)) == "first"
-    (code / "train.py").write_text("print('b')\n")
+    (code / "train.py").write_text("print('changed')\n")
+    settle(code, 60)
     assert cache.content_hash(code, lambda: next(answers)) == "second"
     (code / "new.py").write_text("")
+    settle(code, 30)
     assert cache.content_hash(code, lambda: next(answers)) == "third"
 
 
 def test_a_touched_file_is_hashed_again(tmp_path: Path, cache: SpecCache) -> None:
     script = tmp_path / "train.py"
     script.write_text("x")
+    settle(script, 120)
     answers = iter(["first", "second"])
     cache.content_hash(script, lambda: next(answers))
-    stat = script.stat()
-    os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    settle(script, 60)
     assert cache.content_hash(script, lambda: next(answers)) == "second"
+
+
+def test_a_file_written_just_now_is_not_remembered(tmp_path: Path, cache: SpecCache) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("x")
+    answers = iter(["first", "second"])
+    cache.content_hash(script, lambda: next(answers))
+    assert cache.content_hash(script, lambda: next(answers)) == "second", "a same-tick rewrite could have gone unseen"
+
+
+def test_a_symlinked_folder_inside_the_code_is_followed(tmp_path: Path, cache: SpecCache) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "util.py").write_text("A = 1\n")
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "shared").symlink_to(shared)
+    settle(shared, 120)
+    answers = iter(["first", "second"])
+    cache.content_hash(code, lambda: next(answers))
+    (shared / "util.py").write_text("A = 22\n")
+    settle(shared, 60)
+    assert cache.content_hash(code, lambda: next(answers)) == "second"
+
+
+def test_a_changed_referenced_file_is_validated_again(tmp_path: Path, cache: SpecCache) -> None:
+    environment, conda = tmp_path / "environment.yml", tmp_path / "conda.yml"
+    environment.write_text("name: env\nconda_file: conda.yml\n")
+    conda.write_text("dependencies: [pip]\n")
+    settle(conda, 120)
+    calls, run = counting()
+    cache.validate(environment, "load_environment", [], run, [conda])
+    cache.validate(environment, "load_environment", [], run, [conda])
+    conda.write_text("dependencies: [pip, [broken\n")
+    settle(conda, 60)
+    cache.validate(environment, "load_environment", [], run, [conda])
+    assert len(calls) == 2
 
 
 def test_an_unwritable_cache_costs_speed_not_correctness(tmp_path: Path) -> None:
