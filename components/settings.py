@@ -265,6 +265,8 @@ class StackSettings(_Settings):
         for i, model in enumerate(self.models):
             if model.job not in keys:
                 raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
+        if self.target == "azure" and self.workspace.existing and self.compute:
+            raise ValueError("compute: an existing workspace keeps its own clusters; name them in the job YAMLs (compute: azureml:<name>)")
         for i, cluster in enumerate(self.compute):
             _check_cluster_network(i, cluster, self.workspace.isolation_mode)
         if self.target == "azure" and not self.workspace.existing and self.workspace.location is None:

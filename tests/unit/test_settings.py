@@ -216,3 +216,12 @@ def test_a_secret_key_may_hold_an_object() -> None:
 def test_a_bad_secret_value_is_named_but_never_shown() -> None:
     message = error_of({"target": "aws-secret-target"}, secrets=("target",))
     assert message == "stacks/Pulumi.dev.yaml: azureml-training:target: Input should be 'azure' or 'local'"
+
+
+def test_an_existing_workspace_takes_no_clusters_to_create() -> None:
+    workspace = {"existing": True, "subscriptionId": "00000000-0000-0000-0000-000000000000", "resourceGroup": "rg", "name": "mlw"}
+    message = error_of({"workspace": workspace, "compute": [{"name": "cpu"}]})
+    assert message == (
+        "stacks/Pulumi.dev.yaml: azureml-training:compute: an existing workspace keeps its own clusters; "
+        "name them in the job YAMLs (compute: azureml:<name>)"
+    )

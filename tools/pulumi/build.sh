@@ -40,7 +40,7 @@ compatible() {
 # (1) Ambient install (our own cache dir on PATH is checked as (2) instead).
 if ambient=$(command -v pulumi 2>/dev/null) && [ "$(dirname "$ambient")" != "$bin" ]; then
 	dir=$(dirname "$ambient")
-	have=$(cli_version "$dir")
+	have=$(cli_version "$dir" || true) # a broken shim on PATH is skipped, not fatal
 	if [ -n "$have" ] && compatible "$have" && [ -x "$dir/pulumi-language-python" ]; then
 		log "using pulumi v$have from $dir"
 		echo "$dir"
@@ -69,7 +69,7 @@ if ! command -v go >/dev/null 2>&1; then
 	die "Pulumi CLI v$version (or a newer v${version%%.*}.x) was not found on PATH, and Go is not
 available to build it. Install Pulumi from https://www.pulumi.com/docs/install/ (for example
 'curl -fsSL https://get.pulumi.com | sh -s -- --version $version') and put it on PATH, or
-install Go 1.21+ (https://go.dev/dl/; it fetches the toolchain go.mod asks for) and rerun
+install Go 1.26.6 or newer (https://go.dev/dl/) and rerun
 this script, which then builds the CLI and its Python language host from the Go module
 proxy into $bin."
 fi
