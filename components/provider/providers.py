@@ -213,13 +213,33 @@ class JobProvider(AssetProvider):
 
 
 class ModelProvider(AssetProvider):
-    """A model registered from a job output (for a sweep, its best trial's)."""
+    """A model registered from a job output (for a sweep, its best trial's).
+
+    A replacement registers the new version before the old one is archived, so the stack always
+    has a model. That is safe because each version is its own: a backend adopts an existing
+    version only when job, output, type and `definition_digest` all match and it is active (a
+    re-run create after an interrupted `pulumi up`), so a replacement never adopts the version it
+    replaces; and the local backend copies every version's files into a folder of their own.
+    (A model file that pins `version` cannot be replaced under that version either way: a version
+    never changes, and an archived one keeps its number. The Azure backend says so.)
+    """
 
     inputs = frozenset({"workspace", "name", "job_name", "output", "type", "description", "definition"})
     required = ("workspace", "name", "job_name", "output")
     replace_on = ("workspace", "name", "job_name", "output", "type")
 
     create_with, read_with, delete_with = "register_model", "read_model", "archive_model"
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(_id, olds, news)
+        result.delete_before_replace = False  # create first, always: see the class docstring
+        return result
+
+    @staticmethod
+    def definition_digest(props: Props) -> str:
+        """The model file's fields that a version cannot change (all but description, tags, display name)."""
+        definition = props.get("definition") or {}
+        return digest({k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition})
 
     def _update(self, olds: Props, news: Props) -> Outs:
         # Only the description changes in place: the registered version stays.

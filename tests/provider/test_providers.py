@@ -195,3 +195,33 @@ def test_concurrent_first_calls_open_one_backend_per_workspace(monkeypatch: pyte
         thread.join()
     providers._backends.cache_clear()
     assert len(opened) == 1
+
+
+def model_props(**changes: Any) -> dict[str, Any]:
+    props = {"workspace": WORKSPACE, "name": "m", "job_name": "j1", "output": "model", "type": "mlflow_model", "description": None}
+    return props | {"definition": {"properties": {"framework": "sklearn"}, "tags": {"team": "ml"}}} | changes
+
+
+@pytest.mark.parametrize(
+    ("change", "replaced"),
+    [
+        ({"type": "custom_model"}, "type"),
+        ({"definition": {"properties": {"framework": "torch"}, "tags": {"team": "ml"}}}, "definition.properties"),
+    ],
+)
+def test_a_replaced_model_registers_its_new_version_before_the_old_one_goes(change: dict[str, Any], replaced: str) -> None:
+    result = ModelProvider().diff("m:1", {**model_props(), "version": "1", "uri": "models:/m/1"}, model_props(**change))
+    assert result.replaces == [replaced]
+    assert result.delete_before_replace is False
+
+
+def test_a_models_description_and_tags_update_in_place() -> None:
+    news = model_props(description="better", definition={"properties": {"framework": "sklearn"}, "tags": {"team": "platform"}})
+    result = ModelProvider().diff("m:1", {**model_props(), "version": "1"}, news)
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_a_models_definition_digest_ignores_what_a_version_can_change() -> None:
+    base = ModelProvider.definition_digest(model_props())
+    assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "sklearn"}, "tags": {"x": "y"}})) == base
+    assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "torch"}})) != base

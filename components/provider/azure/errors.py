@@ -24,6 +24,10 @@ class ModelSourceError(RuntimeError):
     """The job a model is registered from has no output to register (yet)."""
 
 
+class ModelVersionError(RuntimeError):
+    """The model file pins a version that already exists with other content: versions never change."""
+
+
 class DatastoreError(RuntimeError):
     """A datastore call failed; the message is scrubbed of the datastore's secrets."""
 

@@ -21,7 +21,8 @@ TAIL_LINES = 30
 _USER_LOG = "user_logs/std_log"
 
 
-def failure_message(ml: MLClient, job: Any) -> str:
+def failure_message(ml: MLClient, job: Any, advice: str) -> str:
+    """The service's error, the log's tail, and `advice`: how to run the job again (see `advice.rerun_advice`)."""
     details = _run_details(ml, job.name)
     error = _service_error(details) or "the service reported no error message"
     lines = [f"job {job.name} ended {status_of(job)}: {error}", f"  studio: {job.studio_url or 'n/a'}"]
@@ -29,7 +30,8 @@ def failure_message(ml: MLClient, job: Any) -> str:
         lines += _tail_lines(*_log_tail(ml, job.name, details))
     except Exception as err:  # noqa: BLE001 - a missing log must not hide the failure itself
         lines.append(f"  (the job's log could not be fetched: {type(err).__name__}: {str(err)[:200]})")
-    lines.append("A job is never submitted twice under one name: change its definition, code or inputs to run it again.")
+    lines.append(f"A job is never submitted twice under one name. {advice}")
+    lines.append("Changing what it runs (definition, code or inputs) also runs it anew.")
     return "\n".join(lines)
 
 

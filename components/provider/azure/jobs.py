@@ -1,7 +1,9 @@
 """Command and sweep jobs: submitted once per name, adopted when they already exist.
 
 The provider derives a job's name from what it runs, so a create that is re-run after an
-interrupted `pulumi up` finds its job and adopts it instead of starting a second run.
+interrupted `pulumi up` finds its job and adopts it instead of starting a second run; one
+archived when its resource was removed is restored as it is adopted. A job that failed or was
+cancelled stays so under its name: the error says which `rerun` runs it again.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from components.provider.advice import job_entry, rerun_advice, timeout_minutes
 from components.provider.azure.errors import JobFailedError, ignore_missing, or_none
 from components.provider.azure.job_logs import failure_message
 from components.provider.azure.loading import load_entity
@@ -37,6 +40,10 @@ def submit_job(ml: MLClient, props: Props, polling: Polling) -> Outs:
         report(f"job {name}: submitted, {job.studio_url or ''}".rstrip(", "))
     else:
         report(f"job {name}: already submitted ({status_of(job)}); adopting it, not submitting it again")
+        if _is_archived(ml, name):
+            # Archived when its resource was removed (a destroy, or the job left the stack file): the stack keeps it again.
+            report(f"job {name}: restoring it from the archive")
+            ml.jobs.restore(name)
     return _settle(ml, job, props, polling)
 
 
@@ -108,6 +115,12 @@ def _create(ml: MLClient, props: Props) -> Any:
         return existing
 
 
+def _is_archived(ml: MLClient, name: str) -> bool:
+    # The SDK's Job entity drops the service's isArchived flag; its REST object keeps it
+    # (`_get_job` is what `jobs.get` and `jobs.restore` call; pinned azure-ai-ml, like job_logs).
+    return bool(getattr(ml.jobs._get_job(name).properties, "is_archived", False))
+
+
 def _cancel(ml: MLClient, name: str, polling: Polling) -> None:
     try:
         ml.jobs.begin_cancel(name, polling_interval=polling.operation_interval).result()
@@ -121,9 +134,9 @@ def _cancel(ml: MLClient, name: str, polling: Polling) -> None:
 def _settle(ml: MLClient, job: Any, props: Props, polling: Polling) -> Outs:
     """Wait when asked, fail on an unsuccessful end, and say what the job produced."""
     if props.get("wait", True):
-        job = wait_for_job(lambda: ml.jobs.get(job.name), job, props.get("timeout_minutes") or 120, polling)
+        job = wait_for_job(lambda: ml.jobs.get(job.name), job, timeout_minutes(props), polling, job_entry(props))
         if status_of(job) in UNSUCCESSFUL:
-            raise JobFailedError(failure_message(ml, job))
+            raise JobFailedError(failure_message(ml, job, rerun_advice(props)))
     return job_outputs(job, props.get("definition") or {})
 
 

@@ -1,20 +1,24 @@
 """Models registered from a job's output; for a sweep, from its best trial's.
 
-Each version records the job and output it came from, in its (immutable) properties and
-its tags, so a re-run create adopts that version instead of registering another.
+Each version records the job, output and model-file digest it came from, in its (immutable)
+properties and its tags. A re-run create after an interrupted `pulumi up` adopts the active
+version that came from exactly that, with the same type, instead of registering another; a
+replacement (another type or model file) never matches the version it replaces, so it
+registers a new one before the old one is archived.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from components.provider.azure.errors import ModelSourceError, or_none
+from components.provider.azure.errors import ModelSourceError, ModelVersionError, or_none
 from components.provider.azure.jobs import best_trial
 from components.provider.azure.loading import load_entity
 from components.provider.azure.polling import status_of
 from components.provider.azure.report import report
 from components.provider.azure.versions import active_version, active_versions, archive_version, first
 from components.provider.backend import Outs, Props
+from components.provider.providers import ModelProvider
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 JOB_KEY = "azureml-training.job"
 OUTPUT_KEY = "azureml-training.output"
 RUN_KEY = "azureml-training.run"
+DEFINITION_KEY = "azureml-training.definition"
 
 
 def register_model(ml: MLClient, props: Props) -> Outs:
@@ -32,6 +37,7 @@ def register_model(ml: MLClient, props: Props) -> Outs:
     existing = _registered(ml, props)
     if existing is not None:
         return _outputs(_sync_metadata(ml, existing, props))
+    _check_version_is_free(ml, props)
     run = source_run(ml, job_name)
     model = load_entity(load_model, _body(props, run), None)
     created = ml.models.create_or_update(model)
@@ -69,19 +75,41 @@ def source_run(ml: MLClient, job_name: str) -> str:
 def _registered(ml: MLClient, props: Props) -> Any | None:
     if props.get("version"):
         return or_none(lambda: ml.models.get(props["name"], version=str(props["version"])))
-    return first(active_versions(ml.models, props["name"]), lambda model: _came_from(model, props["job_name"], props["output"]))
+    # Active versions only: an archived one belongs to a replaced (or destroyed) resource, never to this one.
+    return first(active_versions(ml.models, props["name"]), lambda model: _came_from(model, props))
 
 
-def _came_from(model: Any, job_name: str, output: str) -> bool:
+def _check_version_is_free(ml: MLClient, props: Props) -> None:
+    """A version the model file pins cannot be registered twice (archiving one does not free its number)."""
+    pinned = (props.get("definition") or {}).get("version")
+    taken = None if pinned is None else or_none(lambda: ml.models.get(props["name"], version=str(pinned)))
+    if taken is not None:
+        raise ModelVersionError(
+            f"model {props['name']}:{pinned} already exists, registered from another job output, type or model file, "
+            "and a model version never changes: give the model file another version, or leave version out so each "
+            "registration takes the next one."
+        )
+
+
+def _came_from(model: Any, props: Props) -> bool:
     recorded = {**(model.tags or {}), **(model.properties or {})}
-    return recorded.get(JOB_KEY) == job_name and recorded.get(OUTPUT_KEY) == output
+    return model.type == _model_type(props) and all(recorded.get(key) == value for key, value in _lineage(props).items())
+
+
+def _lineage(props: Props) -> dict[str, str]:
+    """What a version came from: the same again is the same version."""
+    return {JOB_KEY: props["job_name"], OUTPUT_KEY: props["output"], DEFINITION_KEY: ModelProvider.definition_digest(props)}
+
+
+def _model_type(props: Props) -> str:
+    return props.get("type") or (props.get("definition") or {}).get("type") or "custom_model"
 
 
 def _body(props: Props, run: str) -> dict[str, Any]:
     definition = dict(props.get("definition") or {})
-    lineage = {JOB_KEY: props["job_name"], OUTPUT_KEY: props["output"], RUN_KEY: run}
+    lineage = {**_lineage(props), RUN_KEY: run}
     body = {**definition, "name": props["name"], "path": f"azureml://jobs/{run}/outputs/{props['output']}"}
-    body |= {"type": props.get("type") or definition.get("type") or "custom_model"}
+    body |= {"type": _model_type(props)}
     body |= {"tags": {**(definition.get("tags") or {}), **lineage}, "properties": {**(definition.get("properties") or {}), **lineage}}
     description = props.get("description") or definition.get("description")
     return body | ({"description": description} if description else {})

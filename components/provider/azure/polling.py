@@ -48,8 +48,11 @@ def is_terminal(status: str | None) -> bool:
     return status in TERMINAL
 
 
-def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, polling: Polling) -> Any:
-    """Poll `fetch()` until the job is terminal; the last job seen. Raises JobTimeoutError at the deadline."""
+def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, polling: Polling, entry: str = "this job") -> Any:
+    """Poll `fetch()` until the job is terminal; the last job seen.
+
+    Raises JobTimeoutError at the deadline; `entry` says where the job's timeoutMinutes is set (see `advice.job_entry`).
+    """
     start = polling.clock()
     deadline = start + float(timeout_minutes) * 60
     status = status_of(job)
@@ -59,7 +62,7 @@ def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, pol
             return job
         remaining = deadline - polling.clock()
         if remaining <= 0:
-            raise _timeout(job, timeout_minutes)
+            raise _timeout(job, timeout_minutes, entry)
         polling.sleep(min(delay, remaining))
         job, pause = _poll(fetch, job)
         if status_of(job) != status:
@@ -90,11 +93,11 @@ def _retry_after(err: BaseException) -> float:
         return 0.0  # an HTTP date: the backoff is long enough
 
 
-def _timeout(job: Any, timeout_minutes: float) -> JobTimeoutError:
+def _timeout(job: Any, timeout_minutes: float, entry: str) -> JobTimeoutError:
     return JobTimeoutError(
         f"job {job.name} is still {status_of(job)} after {timeout_minutes} minutes. It keeps running in Azure ML "
         f"({job.studio_url or 'see the studio'}): run `pulumi up` again to keep waiting for it (it is adopted, "
-        "not submitted again), raise the job's timeout_minutes, or set wait: false."
+        f"not submitted again), or raise timeoutMinutes or set wait: false on {entry}."
     )
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from components.provider.advice import job_entry, next_rerun, rerun_advice, timeout_minutes
 from components.provider.backend import Outs, Props
 from components.provider.local.command_jobs import run_command_job
 from components.provider.local.errors import JobFailedError, UnsupportedLocallyError
@@ -44,7 +45,7 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
         return _outs(record)
     if record is not None and record["status"] == "Failed":
         raise JobFailedError(
-            f"{subject} failed earlier; it stays failed until what it runs changes or its rerun is bumped.\n{record['error']}"
+            f"{subject} failed earlier, and a job runs once per name.\n{record['error']}\n{_advice(props, record.get('timed_out', False))}"
         )
     if kind not in _RUNNERS:
         raise UnsupportedLocallyError(f"{subject}: {kind} jobs run only on Azure ML (the local target runs command and sweep jobs)")
@@ -57,8 +58,11 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
     try:
         result = _RUNNERS[kind](job, workspace)
     except JobFailedError as err:
-        write_record(layout.job_record(name), {"name": name, "status": "Failed", "started": started, "error": str(err)})
-        raise
+        timed_out = job.seconds_left() <= 0
+        failed = {"name": name, "status": "Failed", "started": started, "error": str(err), "timed_out": timed_out}
+        write_record(layout.job_record(name), failed)
+        # `from None`: the engine prints the traceback too, and the cause would repeat the log's tail.
+        raise JobFailedError(f"{err}\n{_advice(props, timed_out)}") from None
     except BaseException:
         shutil.rmtree(layout.job_dir(name), ignore_errors=True)  # refused or interrupted before it ran: nothing to keep
         raise
@@ -103,7 +107,7 @@ def _context(workspace: LocalWorkspace, props: Props, subject: str) -> JobContex
         folder=layout.job_dir(props["name"]),
         experiment_name=experiment,
         experiment_id=workspace.tracking.experiment_id(experiment),
-        deadline=time.monotonic() + 60 * float(props.get("timeout_minutes") or 120),
+        deadline=time.monotonic() + 60 * timeout_minutes(props),
         tags={"azureml.job_name": props["name"], "azureml.job_key": str(props["key"]), **_run_tags(definition)},
     )
 
@@ -146,9 +150,20 @@ def _archive_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:
 
 
 def _restore_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:
-    """Adopting an archived job brings its runs back (a destroy then up of the same stack)."""
+    """Adopting a job whose resource alone was removed (its runs archived) brings its runs back.
+
+    For example: the job left the stack file, then came back unchanged, or `pulumi destroy --target`
+    removed it. A full `pulumi destroy` removes the whole workspace folder, so nothing is left to adopt.
+    """
     for run_id in _job_runs(workspace, record):
         workspace.tracking.restore_run(run_id)
+
+
+def _advice(props: Props, timed_out: bool) -> str:
+    if timed_out:
+        limit = f"timeoutMinutes ({timeout_minutes(props)})"
+        return f"It ran out of its {limit}: raise timeoutMinutes and set rerun: {next_rerun(props)} on {job_entry(props)}."
+    return rerun_advice(props)
 
 
 def _outs(record: Mapping[str, Any]) -> Outs:

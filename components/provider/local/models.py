@@ -1,14 +1,17 @@
 """Models: a job's output registered in the workspace's MLflow model registry.
 
-The output is copied under `<root>/models/` first, so the version outlives the job's folder
-(`on_delete: delete`). A version is tagged with the job and output it came from; registering
-the same job output again adopts that version instead of adding a duplicate. For a sweep, the
-job's recorded outputs are already its best trial's.
+The output is copied into a folder of the version's own under `<root>/models/<name>/`, so the
+version outlives the job's folder (`on_delete: delete`) and deleting one version never touches
+another's files. A version is tagged with the job, output, type and model-file digest it came
+from; registering exactly that again adopts the version (a re-run create after an interrupted
+`pulumi up`) instead of adding a duplicate, while a replacement (another type or model file)
+registers a new one. For a sweep, the job's recorded outputs are already its best trial's.
 """
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,14 @@ from components.provider.local.files import copy_into
 from components.provider.local.progress import report
 from components.provider.local.records import read_record
 from components.provider.local.workspace import LocalWorkspace
+from components.provider.providers import ModelProvider
 
 JOB_TAG = "azureml.job_name"
 OUTPUT_TAG = "azureml.output"
 TYPE_TAG = "azureml.model_type"
+DEFINITION_TAG = "azureml.model_definition"
+# MLflow's stage for a version retired by hand (in its UI, say): never adopted, as Azure ML never adopts an archived one.
+_ARCHIVED_STAGE = "Archived"
 
 
 def register_model(workspace: LocalWorkspace, props: Props) -> Outs:
@@ -40,11 +47,15 @@ def register_model(workspace: LocalWorkspace, props: Props) -> Outs:
             client.update_model_version(name, existing.version, description=description)
         return _outs(existing)
     source = _copy_output(workspace, props)
-    _ensure_registered(workspace, name)
-    record = read_record(workspace.layout.job_record(props["job_name"])) or {}
-    tags = {**_definition_tags(props), JOB_TAG: props["job_name"], OUTPUT_TAG: props["output"], TYPE_TAG: props.get("type", "mlflow_model")}
-    run_id = record.get("best_trial_run_id") or record.get("run_id")
-    version = client.create_model_version(name, str(source), run_id=run_id, tags=tags, description=description)
+    try:
+        _ensure_registered(workspace, name)
+        record = read_record(workspace.layout.job_record(props["job_name"])) or {}
+        run_id = record.get("best_trial_run_id") or record.get("run_id")
+        tags = {**_definition_tags(props), **_lineage(props)}
+        version = client.create_model_version(name, str(source), run_id=run_id, tags=tags, description=description)
+    except BaseException:
+        shutil.rmtree(source, ignore_errors=True)  # no version holds the copy
+        raise
     report(f"model {name}", f"registered version {version.version} from job {props['job_name']} output {props['output']}")
     return _outs(version)
 
@@ -61,8 +72,12 @@ def archive_model(workspace: LocalWorkspace, outs: Props) -> None:
     if version is None:
         return
     client.delete_model_version(name, version.version)
-    shutil.rmtree(version.source, ignore_errors=True)
-    if not client.search_model_versions(f"name = '{name}'"):
+    remaining = client.search_model_versions(f"name = '{name}'")
+    # Versions registered before each had a folder of its own may share one: keep it while another uses it.
+    source = Path(version.source)
+    if all(Path(v.source) != source for v in remaining):
+        shutil.rmtree(source, ignore_errors=True)
+    if not remaining:
         client.delete_registered_model(name)
 
 
@@ -79,15 +94,29 @@ def _copy_output(workspace: LocalWorkspace, props: Props) -> Path:
     source = layout.resolve(record["outputs"][output])
     if props.get("type", "mlflow_model") == "mlflow_model" and not (source / "MLmodel").is_file():
         raise InvalidDefinitionError(f"{subject}: output {output!r} of job {job} is not an MLflow model (no MLmodel file in {source})")
-    destination = layout.model_dir(props["name"], f"{job}-{output}")
+    # A folder per registration, never reused: the version that replaces this one may copy the same output.
+    destination = layout.model_dir(props["name"], f"{job}-{output}-{uuid.uuid4().hex[:12]}")
     copy_into(source, destination)
     return destination
 
 
+def _lineage(props: Props) -> dict[str, str]:
+    """What a version came from: the same again is the same version."""
+    return {
+        JOB_TAG: props["job_name"],
+        OUTPUT_TAG: props["output"],
+        TYPE_TAG: props.get("type") or "mlflow_model",
+        DEFINITION_TAG: ModelProvider.definition_digest(props),
+    }
+
+
 def _adoptable(workspace: LocalWorkspace, props: Props) -> ModelVersion | None:
-    wanted = {JOB_TAG: props["job_name"], OUTPUT_TAG: props["output"], TYPE_TAG: props.get("type", "mlflow_model")}
+    wanted = _lineage(props)
     versions = workspace.tracking.client.search_model_versions(f"name = '{props['name']}'")
-    return next((v for v in versions if all(v.tags.get(k) == value for k, value in wanted.items())), None)
+    return next(
+        (v for v in versions if v.current_stage != _ARCHIVED_STAGE and all(v.tags.get(k) == value for k, value in wanted.items())),
+        None,
+    )
 
 
 def _get(workspace: LocalWorkspace, name: str, version: str) -> ModelVersion | None:

@@ -26,6 +26,9 @@ def read_record(path: Path) -> dict[str, Any] | None:
 
 
 def latest_record(folder: Path) -> dict[str, Any] | None:
-    """The most recently created record in a folder of `<version>.json` records (Azure ML's `@latest`)."""
-    records = [record for path in folder.glob("*.json") if (record := read_record(path)) is not None]
+    """The most recently created active record in a folder of `<version>.json` records (Azure ML's `@latest`).
+
+    As on Azure ML, an archived version is never the latest: a job naming `@latest` gets the newest active one.
+    """
+    records = [record for path in folder.glob("*.json") if (record := read_record(path)) is not None and not record.get("archived")]
     return max(records, key=lambda record: record.get("created", 0), default=None)

@@ -31,6 +31,38 @@ _ALWAYS_IGNORED = (".git", "__pycache__", "*.pyc")
 _IGNORE_FILES = (".amlignore", ".gitignore")
 # The stack's own interpreter settings must not leak into the job's environment.
 _NOT_INHERITED = frozenset({"VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "CONDA_PREFIX"})
+# Nor may the deployer's credentials: a script's `print(os.environ)` lands in std_log.txt and
+# MLflow, as a job on Azure ML never sees them either. A job that needs one names it in its
+# YAML's `environment_variables`. Pulumi's own variables (access token, config passphrase) and
+# Terraform-style ARM_* go by prefix; MLFLOW_* are set for the job below.
+_NOT_INHERITED_PREFIXES = ("PULUMI_", "ARM_", "MLFLOW_", "AZURE_CLIENT_CERTIFICATE_")
+_CREDENTIALS = frozenset(
+    {
+        # azure-identity's environment and workload-identity credentials
+        "AZURE_CLIENT_SECRET",
+        "AZURE_PASSWORD",
+        "AZURE_USERNAME",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        # managed identity endpoints' secrets
+        "IDENTITY_HEADER",
+        "MSI_SECRET",
+        # storage keys (the Azure CLI's, and Pulumi's azblob state backend's)
+        "AZURE_STORAGE_KEY",
+        "AZURE_STORAGE_CONNECTION_STRING",
+        "AZURE_STORAGE_SAS_TOKEN",
+        # CI tokens that mint cloud credentials (GitHub Actions OIDC, Azure Pipelines)
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "GITHUB_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+        # other clouds' state backends
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "GOOGLE_CREDENTIALS",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -136,7 +168,7 @@ def _python_shim(spec: RunSpec) -> Path:
 
 
 def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping[str, Path], shim: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED and not k.startswith("MLFLOW_")}
+    env = {k: v for k, v in os.environ.items() if _inherited(k)}
     env["PATH"] = os.pathsep.join([str(shim), str(Path(spec.python.python).parent), env.get("PATH", os.defpath)])
     if spec.python.venv:
         env["VIRTUAL_ENV"] = spec.python.venv
@@ -153,3 +185,9 @@ def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping
     env |= {f"AZURE_ML_INPUT_{name}": value for name, value in spec.inputs.items() if value is not None}
     env |= {f"AZURE_ML_OUTPUT_{name}": str(path) for name, path in outputs.items()}
     return env | {str(k): str(v) for k, v in spec.environment_variables.items()}
+
+
+def _inherited(variable: str) -> bool:
+    """Whether the job sees the deployer's `variable`: not interpreter settings, not credentials."""
+    name = variable.upper()
+    return name not in _NOT_INHERITED and name not in _CREDENTIALS and not name.startswith(_NOT_INHERITED_PREFIXES)

@@ -131,12 +131,50 @@ def test_rerun_of_a_failed_job_raises_again_without_resubmitting(
     assert len(job_puts(aml_double)) == 1
 
 
+def test_a_failed_job_says_which_rerun_runs_it_again(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
+    aml_double.script_next_job(outcome="Failed", error_message="out of memory")
+
+    with pytest.raises(JobFailedError) as raised:
+        backend.submit_job(command_job(aml_double, project, rerun=2))
+
+    assert "To run it again as it is, set rerun: 3 on this job (train) in stacks/Pulumi.<stack>.yaml." in str(raised.value)
+
+
+def test_an_archived_completed_job_is_restored_when_adopted(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
+    props = command_job(aml_double, project)
+    outs = {**props, **backend.submit_job(props)}
+    backend.remove_job(outs, "archive")  # the job resource was removed, say by a destroy
+    assert aml_double.job(JOB).hidden is True
+
+    again = AzureBackend(workspace(aml_double), polling=ticking(aml_double)).submit_job(props)
+
+    assert again["status"] == "Completed"
+    assert aml_double.job(JOB).hidden is False
+    assert aml_double.job(JOB).resource["properties"]["isArchived"] is False
+    assert len(job_puts(aml_double)) == 1
+
+
+def test_a_job_cancelled_by_a_destroy_is_not_run_again_and_says_how_to(
+    backend: AzureBackend, aml_double: AzureMLDouble, project: Project
+) -> None:
+    props = command_job(aml_double, project, wait=False)
+    backend.remove_job({**props, **backend.submit_job(props)}, "archive")
+
+    with pytest.raises(JobFailedError, match=r"ended Canceled(.|\n)*set rerun: 1 on this job \(train\)"):
+        backend.submit_job(command_job(aml_double, project))
+    assert len(job_puts(aml_double)) == 1
+
+
 def test_job_not_done_in_time_raises_and_keeps_running(aml_double: AzureMLDouble, project: Project) -> None:
     # The clock never ticks: the job stays queued.
     backend = AzureBackend(workspace(aml_double), polling=Polling(first_delay=0.01, max_delay=0.01))
 
-    with pytest.raises(JobTimeoutError, match=r"still Queued after 0.002 minutes. It keeps running in Azure ML"):
+    with pytest.raises(JobTimeoutError) as raised:
         backend.submit_job(command_job(aml_double, project, timeout_minutes=0.002))
+
+    message = str(raised.value)
+    assert "still Queued after 0.002 minutes. It keeps running in Azure ML" in message
+    assert message.endswith("raise timeoutMinutes or set wait: false on this job (train) in stacks/Pulumi.<stack>.yaml.")
 
     assert aml_double.job_status(JOB) == "Queued"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.provider.azure.backend import AzureBackend
-from components.provider.azure.errors import ModelSourceError
-from tests.azureml_double import AzureMLDouble
+from components.provider.azure.errors import ModelSourceError, ModelVersionError
+from tests.azureml_double import AzureMLDouble, Azurite
 from tests.provider.azure.builders import Project, command_job, model_props, sweep_job
 
 JOB = "azureml-training-dev-train-0a1b2c"
@@ -79,3 +79,45 @@ def test_model_reads_back_and_is_gone_once_archived(backend: AzureBackend, aml_d
     assert backend.read_model(outs) == {"version": "1", "uri": "azureml:iris-classifier:1"}
     backend.archive_model(outs)
     assert backend.read_model(outs) is None
+
+
+def model_version(double: AzureMLDouble, version: str) -> dict:
+    return double.versions["models"]["iris-classifier"][version]["properties"]
+
+
+@pytest.mark.parametrize(
+    "change", [{"type": "custom_model"}, {"definition": {"properties": {"framework": "sklearn"}}}], ids=["type", "model-file"]
+)
+def test_replacement_is_a_new_active_version_that_outlives_the_old_ones_archiving(
+    backend: AzureBackend, aml_double: AzureMLDouble, azurite: Azurite, trained: str, change: dict
+) -> None:
+    old = {**model_props(aml_double, trained), **backend.register_model(model_props(aml_double, trained))}
+    # The engine creates the replacement first, then deletes the resource it replaces.
+    new = {**model_props(aml_double, trained, **change), **backend.register_model(model_props(aml_double, trained, **change))}
+    backend.archive_model(old)
+
+    assert (old["version"], new["version"]) == ("1", "2")
+    assert backend.read_model(old) is None
+    assert backend.read_model(new) == {"version": "2", "uri": "azureml:iris-classifier:2"}
+    assert (model_version(aml_double, "1")["isArchived"], model_version(aml_double, "2")["isArchived"]) == (True, False)
+    assert model_version(aml_double, "2")["modelUri"].endswith(f"jobs/{trained}/outputs/model")
+    assert azurite.list_blobs(aml_double.blob_container, prefix=f"azureml/{trained}/model/") == [f"azureml/{trained}/model/MLmodel"]
+
+
+def test_an_archived_version_is_never_adopted(backend: AzureBackend, aml_double: AzureMLDouble, trained: str) -> None:
+    props = model_props(aml_double, trained)
+    first = {**props, **backend.register_model(props)}
+    backend.archive_model(first)  # say, the stack replaced this model, then came back to it
+
+    again = backend.register_model(props)
+
+    assert (first["version"], again["version"]) == ("1", "2")
+    assert backend.read_model({**props, **again}) == again
+
+
+def test_a_pinned_version_that_exists_with_other_content_is_refused(backend: AzureBackend, aml_double: AzureMLDouble, trained: str) -> None:
+    backend.register_model(model_props(aml_double, trained, definition={"version": "7"}))
+
+    with pytest.raises(ModelVersionError, match="iris-classifier:7 already exists"):
+        backend.register_model(model_props(aml_double, trained, type="custom_model", definition={"version": "7"}))
+    assert model_version(aml_double, "7")["modelType"] == "mlflow_model"

@@ -149,9 +149,55 @@ def test_a_failed_job_stays_failed_without_running_again(backend: LocalBackend, 
     definition = command_job(f"echo ran >> {runs}; exit 1")
     with pytest.raises(JobFailedError):
         submit(backend, workspace, project, definition)
-    with pytest.raises(JobFailedError, match="job job-1 failed earlier; it stays failed until what it runs changes or its rerun is bumped"):
+    with pytest.raises(JobFailedError, match=r"job job-1 failed earlier, and a job runs once per name.\n(.|\n)*exit status 1"):
         submit(backend, workspace, project, definition)
     assert runs.read_text() == "ran\n"
+
+
+@pytest.mark.usefixtures("stack_python")
+def test_a_failed_job_says_which_rerun_runs_it_again_in_which_stack_file(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    advice = "To run it again as it is, set rerun: 3 on this job (train) in stacks/Pulumi.test.yaml."
+    for _attempt in ("fails", "stays failed"):
+        with pytest.raises(JobFailedError) as failure:
+            submit(backend, workspace, project, command_job("exit 1"), rerun=2)
+        assert str(failure.value).endswith(advice)
+
+
+@pytest.mark.usefixtures("stack_python")
+def test_a_job_out_of_its_timeout_minutes_says_to_raise_them_and_rerun(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    advice = (
+        "It ran out of its timeoutMinutes (0.01): raise timeoutMinutes and set rerun: 1 on this job (train) in stacks/Pulumi.test.yaml."
+    )
+    for _attempt in ("times out", "stays failed"):
+        with pytest.raises(JobFailedError) as failure:
+            submit(backend, workspace, project, command_job("sleep 60"), timeout_minutes=0.01)
+        assert str(failure.value).endswith(advice)
+
+
+@pytest.mark.usefixtures("stack_python")
+def test_the_deployers_credentials_never_reach_the_job(
+    backend: LocalBackend, workspace: dict, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = {
+        "PULUMI_ACCESS_TOKEN": "pul-0001",
+        "PULUMI_CONFIG_PASSPHRASE": "passphrase-0002",
+        "ARM_CLIENT_SECRET": "arm-0003",
+        "AZURE_CLIENT_SECRET": "azure-0004",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD": "cert-0005",
+        "AZURE_PASSWORD": "password-0006",
+        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token-0007",
+        "AZURE_STORAGE_KEY": "storage-0008",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-0009",
+    }
+    for name, value in {**secrets, "TRAINING_HINT": "kept-0010"}.items():
+        monkeypatch.setenv(name, value)
+    write_script(project / "src", "env.py", "import os; print(dict(os.environ))\n")
+    definition = command_job("python env.py", environment_variables={"AZURE_STORAGE_KEY": "given-by-the-yaml"})
+    submit(backend, workspace, project, definition)
+    printed = log(workspace)
+    assert [value for value in secrets.values() if value in printed] == []
+    assert "kept-0010" in printed
+    assert "given-by-the-yaml" in printed  # a job that needs a credential names it in its YAML
 
 
 def test_a_job_refused_before_it_ran_is_tried_again(backend: LocalBackend, workspace: dict, project: Path) -> None:

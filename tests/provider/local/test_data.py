@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from components.provider.local.backend import LocalBackend
+from components.provider.local.data import data_path
 from components.provider.local.errors import InvalidDefinitionError, UnsupportedLocallyError
+from components.provider.local.layout import Layout
 
 
 def data_props(workspace: dict, project: Path, definition: dict, content_hash: str = "h1", version: str = "1") -> dict:
@@ -81,3 +83,15 @@ def test_a_deleted_datastore_is_gone_but_its_files_stay(backend: LocalBackend, w
     backend.delete_datastore({**props, **outs})
     assert backend.read_datastore({**props, **outs}) is None
     assert (Path(outs["path"]) / "kept.txt").exists()
+
+
+def test_latest_is_the_newest_version_that_is_not_archived(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    (project / "v1.csv").write_text("v1")
+    (project / "v2.csv").write_text("v2")
+    first = backend.put_data(data_props(workspace, project, {"type": "uri_file", "path": "v1.csv"}, "h1", version="1"))
+    second_props = data_props(workspace, project, {"type": "uri_file", "path": "v2.csv"}, "h2", version="2")
+    second = backend.put_data(second_props)
+    layout = Layout(workspace["root"])
+    assert data_path(layout, "iris", None, "job j").read_text() == "v2"
+    backend.archive_data({**second_props, **second})
+    assert data_path(layout, "iris", None, "job j") == Path(first["path"])

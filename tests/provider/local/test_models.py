@@ -55,6 +55,49 @@ def test_archiving_deletes_the_version(example_run: ExampleRun) -> None:
     assert registry(example_run.workspace).search_registered_models("name = 'archived'") == []
 
 
+@pytest.mark.parametrize(
+    "change", [{"type": "custom_model"}, {"definition": {"properties": {"framework": "sklearn"}}}], ids=["type", "model-file"]
+)
+def test_a_replacement_is_a_new_version_whose_files_outlive_the_old_ones_removal(example_run: ExampleRun, change: dict) -> None:
+    name = f"replaced-{next(iter(change))}"
+    old = {**model_props(example_run, name), **example_run.backend.register_model(model_props(example_run, name))}
+    # The engine creates the replacement first, then deletes the resource it replaces.
+    new = {**model_props(example_run, name, **change), **example_run.backend.register_model(model_props(example_run, name, **change))}
+    example_run.backend.archive_model(old)
+    assert new["version"] != old["version"]
+    assert example_run.backend.read_model(old) is None
+    assert example_run.backend.read_model(new) == {"version": new["version"], "uri": f"models:/{name}/{new['version']}"}
+    version = registry(example_run.workspace).get_model_version(name, new["version"])
+    assert version.current_stage != "Archived"
+    assert (Path(version.source) / "MLmodel").is_file()
+
+
+def test_each_version_has_its_own_copy_of_the_output(example_run: ExampleRun) -> None:
+    first = example_run.backend.register_model(model_props(example_run, "copies"))
+    second = example_run.backend.register_model(model_props(example_run, "copies", type="custom_model"))
+    sources = {registry(example_run.workspace).get_model_version("copies", outs["version"]).source for outs in (first, second)}
+    assert len(sources) == 2
+
+
+def test_a_folder_versions_of_an_earlier_release_share_is_kept_while_one_uses_it(example_run: ExampleRun) -> None:
+    old = {**model_props(example_run, "shared"), **example_run.backend.register_model(model_props(example_run, "shared"))}
+    client = registry(example_run.workspace)
+    source = client.get_model_version("shared", old["version"]).source
+    kept = client.create_model_version("shared", source)  # as registered when versions shared `<job>-<output>`
+    example_run.backend.archive_model(old)
+    assert (Path(source) / "MLmodel").is_file()
+    example_run.backend.archive_model({**old, "version": kept.version})
+    assert not Path(source).exists()
+
+
+@pytest.mark.filterwarnings("ignore:.*transition_model_version_stage.*:FutureWarning")  # stages: how MLflow's UI archives
+def test_a_version_archived_in_the_registry_is_never_adopted(example_run: ExampleRun) -> None:
+    first = example_run.backend.register_model(model_props(example_run, "retired"))
+    registry(example_run.workspace).transition_model_version_stage("retired", first["version"], "Archived")
+    again = example_run.backend.register_model(model_props(example_run, "retired"))
+    assert again["version"] != first["version"]
+
+
 def test_a_job_that_has_not_completed_has_nothing_to_register(example_run: ExampleRun) -> None:
     with pytest.raises(NotFoundLocallyError, match="job never-ran has not completed"):
         example_run.backend.register_model(model_props(example_run, "missing", job_name="never-ran"))
