@@ -129,13 +129,28 @@ def test_model_from_another_job_is_a_new_registration() -> None:
     assert result.replaces == ["job_name"]
 
 
-def test_check_and_diff_import_neither_azure_ai_ml_nor_a_backend() -> None:
+def test_no_providers_check_or_diff_imports_azure_ai_ml_or_a_backend() -> None:
     script = textwrap.dedent(
         """
         import sys
-        from tests.provider.test_providers import job_props
-        from components.provider.providers import JobProvider
+        from tests.provider.test_providers import WORKSPACE, environment_props, job_props
+        from components.provider import providers
+        JobProvider = providers.JobProvider
         JobProvider().diff("id", job_props(), job_props(definition_command="x"))
+        model = {"workspace": WORKSPACE, "name": "m", "job_name": "j", "output": "model", "type": "mlflow_model", "definition": {}}
+        store = {"workspace": WORKSPACE, "name": "s", "definition": {"type": "azure_blob"}, "credentials": {}}
+        folder = {"workspace": WORKSPACE, "name": "local-workspace"}
+        cases = [
+            (providers.EnvironmentProvider, environment_props()),
+            (providers.DataProvider, environment_props()),
+            (providers.DatastoreProvider, store),
+            (providers.ModelProvider, model),
+            (providers.LocalWorkspaceProvider, folder),
+        ]
+        for kind, props in cases:
+            checked = kind().check({}, props)
+            assert not checked.failures, (kind, checked.failures)
+            kind().diff("id", props, {**checked.inputs, "name": "renamed"})
         heavy = ("azure", "mlflow", "components.provider.local", "components.provider.azure")
         loaded = sorted(m for m in sys.modules if m.startswith(heavy))
         print(loaded)
