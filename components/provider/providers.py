@@ -145,6 +145,23 @@ class _VersionedAssetProvider(AssetProvider):
     required = ("workspace", "name", "version", "definition")
     replace_on = ("workspace", "name", "version", "content_hash", "base_dir")
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        if _pinned_version_changed(olds, news):
+            reason = (
+                f"version {news['version']} of {news['name']} is pinned in its YAML but its content changed; Azure ML versions "
+                "are immutable: bump the version, or remove it to derive one from the content"
+            )
+            result.failures.append(CheckFailure("version", reason))
+        return result
+
+
+def _pinned_version_changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """On Azure, new content under a version that already exists can only fail (locally it is replaced)."""
+    same_version = olds.get("version") == news.get("version") and olds.get("name") == news.get("name")
+    changed = "content_hash" in olds and olds.get("content_hash") != news.get("content_hash")
+    return same_version and changed and (news.get("workspace") or {}).get("target") == "azure"
+
 
 class EnvironmentProvider(_VersionedAssetProvider):
     create_with, read_with, delete_with = "put_environment", "read_environment", "archive_environment"

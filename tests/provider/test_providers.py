@@ -240,3 +240,26 @@ def test_a_models_definition_digest_ignores_what_a_version_can_change() -> None:
     base = ModelProvider.definition_digest(model_props())
     assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "sklearn"}, "tags": {"x": "y"}})) == base
     assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "torch"}})) != base
+
+
+AZURE = {"target": "azure", "subscription_id": "s", "resource_group": "rg", "workspace_name": "ws"}
+
+
+def test_new_content_under_a_pinned_version_is_refused_on_azure_before_anything_runs() -> None:
+    olds = environment_props(workspace=AZURE, version="3")
+    result = EnvironmentProvider().check(olds, environment_props(workspace=AZURE, version="3", content_hash="h2"))
+    assert [(f.property, f.reason) for f in result.failures] == [
+        (
+            "version",
+            "version 3 of env is pinned in its YAML but its content changed; Azure ML versions are immutable: "
+            "bump the version, or remove it to derive one from the content",
+        )
+    ]
+
+
+def test_new_content_under_a_pinned_version_is_replaced_locally_and_new_versions_pass_on_azure() -> None:
+    local = EnvironmentProvider().check(environment_props(version="3"), environment_props(version="3", content_hash="h2"))
+    bumped = EnvironmentProvider().check(
+        environment_props(workspace=AZURE), environment_props(workspace=AZURE, version="4", content_hash="h2")
+    )
+    assert (local.failures, bumped.failures) == ([], [])
