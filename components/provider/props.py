@@ -73,3 +73,14 @@ def azure_name(*parts: str, max_length: int = 255) -> str:
     """A job or asset name Azure ML accepts: letters, digits, '-' and '_'."""
     name = "-".join(re.sub(r"[^a-zA-Z0-9_-]+", "-", p).strip("-") for p in parts if p)
     return name[:max_length].lower()
+
+
+# Workspace properties that tune how a backend runs, never which objects it holds.
+_WORKSPACE_RUN_SETTINGS = frozenset({"concurrency"})
+
+
+def workspace_identity(workspace: Any) -> Any:
+    """Which workspace, without how it runs: a changed local `concurrency` is not another workspace."""
+    if isinstance(workspace, Mapping):
+        return {k: v for k, v in workspace.items() if k not in _WORKSPACE_RUN_SETTINGS}
+    return workspace

@@ -25,10 +25,8 @@ from components.provider.props import (
     digest,
     needs_replace,
     restore_integers,
+    workspace_identity,
 )
-
-# Workspace properties that tune how a backend runs, never which objects it holds.
-_WORKSPACE_RUN_SETTINGS = frozenset({"concurrency"})
 
 
 class _Backends:
@@ -50,13 +48,6 @@ class _Backends:
 def _backends() -> _Backends:
     # Made on first use, inside the provider process: importing this module creates no lock.
     return _Backends()
-
-
-def workspace_identity(workspace: Any) -> Any:
-    """Which workspace, without how it runs: a changed local `concurrency` is not another workspace."""
-    if isinstance(workspace, Mapping):
-        return {k: v for k, v in workspace.items() if k not in _WORKSPACE_RUN_SETTINGS}
-    return workspace
 
 
 def backend(props: Props) -> Backend:

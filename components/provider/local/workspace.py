@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import uuid
 
 from components.provider.backend import Outs, Props
 from components.provider.local.compute import ComputePools
@@ -12,7 +13,6 @@ from components.provider.local.layout import Layout
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
 from components.provider.local.tracking import Tracking, create_store, release_store
-from components.provider.props import canonical
 
 _OWNER = "workspace.json"
 
@@ -39,9 +39,11 @@ class LocalWorkspace:
 
 
 def prepare_workspace(workspace: LocalWorkspace, props: Props) -> Outs:
+    """Create (or take over) the folder; a token of this creation marks it as ours."""
     create_store(workspace.layout)
-    write_record(workspace.layout.path / _OWNER, {"owner": _owner(props)})
-    return _outs(workspace.layout)
+    owner = uuid.uuid4().hex
+    write_record(workspace.layout.path / _OWNER, {"owner": owner})
+    return {**_outs(workspace.layout), "owner": owner}
 
 
 def read_workspace(workspace: LocalWorkspace) -> Outs | None:
@@ -49,17 +51,13 @@ def read_workspace(workspace: LocalWorkspace) -> Outs | None:
 
 
 def remove_workspace(workspace: LocalWorkspace, outs: Props) -> None:
-    """Delete the folder, unless a replacement resource has since taken it over (same root, new settings)."""
+    """Delete the folder, unless a replacement (`pulumi up --replace`, say) has since taken it over."""
     record = read_record(workspace.layout.path / _OWNER)
-    if record is not None and record["owner"] != _owner(outs):
+    if record is not None and outs.get("owner") and record["owner"] != outs["owner"]:
         report(f"workspace {outs['name']}", f"{workspace.layout.root} now belongs to its replacement: kept")
         return
     workspace.close()
     shutil.rmtree(workspace.layout.path, ignore_errors=True)
-
-
-def _owner(props: Props) -> str:
-    return canonical({"name": props["name"], "workspace": props["workspace"]})
 
 
 def _outs(layout: Layout) -> Outs:

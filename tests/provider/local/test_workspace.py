@@ -43,7 +43,7 @@ def test_a_workspace_prepared_again_at_the_same_place_starts_empty(workspace: di
 
 
 def test_removing_a_replaced_workspace_keeps_the_folder_its_replacement_took_over(tmp_path: Path) -> None:
-    old_backend, _, old = prepared(workspace_props(tmp_path / "workspace", concurrency=1))
-    prepared(workspace_props(tmp_path / "workspace", concurrency=4))
+    old_backend, _, old = prepared(workspace_props(tmp_path / "workspace"))
+    prepared(workspace_props(tmp_path / "workspace"))  # `pulumi up --replace`: created before the old one goes
     old_backend.remove_workspace(old)
     assert (tmp_path / "workspace" / "mlflow.db").is_file()
