@@ -18,7 +18,7 @@ endif
 PULUMI_BIN = $(shell cat .pulumi-bin 2>/dev/null)
 PULUMI = PATH="$(PULUMI_BIN):$$PATH" pulumi
 
-.PHONY: help setup stack up preview refresh destroy outputs test lint format bench clean
+.PHONY: help setup stack up preview refresh destroy outputs test reliability lint format bench clean
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
@@ -72,6 +72,10 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting.
 
 test: setup lint ## The whole suite: lint, unit (mocks), provider (Azure ML double), end to end (real engine).
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest
+
+# Also part of `make test` (one pytest run over tests/, which ends with the same per-area lines).
+reliability: setup ## The counted reliability suite: one line per area (R1 bad inputs, ...) with its counts.
+	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest tests/reliability
 
 bench: setup ## Benchmark no-op check/diff and a no-op preview of the local stack.
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_noop.py

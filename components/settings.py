@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "azureml-training"
@@ -210,8 +210,10 @@ class JobEntry(_FileEntry):
     key: str | None = None
     compute: str | None = None
     experiment: str | None = None
-    wait: bool = True
-    timeout_minutes: Annotated[int, Field(ge=1)] = 120
+    # Strict: a quoted "yes" or "false" is a mistake to report, not a truthy string to read as true.
+    wait: StrictBool = True
+    # Minutes as a number; fractions allowed (0.5 is thirty seconds).
+    timeout_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 120
     on_delete: OnDelete = "archive"
     # Bumped by hand to run an unchanged job again (say, after a node was preempted).
     rerun: Annotated[int, Field(ge=0)] = 0

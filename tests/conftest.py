@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-# Azurite, the loopback Azure ML double and an MLClient routed to it, for provider and e2e tests.
-pytest_plugins = ["tests.azureml_double.fixtures"]
+# Azurite, the loopback Azure ML double and an MLClient routed to it, for provider and e2e tests;
+# the reliability suite's per-area summary (tests/reliability/plugin.py) and pytester, which tests it.
+pytest_plugins = ["tests.azureml_double.fixtures", "tests.reliability.plugin", "pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = "azureml-training:"

@@ -124,7 +124,7 @@ class Job(Resource, module="azureml", name="Job"):
         environment_hash: str | None = None,
         experiment: str | None = None,
         wait: bool = True,
-        timeout_minutes: int = 120,
+        timeout_minutes: float = 120,
         on_delete: str = "archive",
         rerun: int = 0,
         opts: pulumi.ResourceOptions | None = None,
