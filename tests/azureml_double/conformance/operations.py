@@ -1,0 +1,114 @@
+"""The Azure ML operations the provider makes, as (method, path template, api-versions).
+
+Derived from what ``components/provider/azure/*`` calls through azure-ai-ml 1.35.2 (the pinned SDK), and
+measured by logging what the SDK sends to the double while the provider's Azure tests run (README: "Conformance
+checker"). An exchange of a recording is in scope when its method and path match a row; its api-version is
+replayed as recorded when the SDK sends it, else as the api-version the SDK sends for that operation (the
+provider never sends another one, so that is the answer that matters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# ARM paths below the workspace; `{name}`-style segments match one path segment.
+WORKSPACE_PREFIX = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.MachineLearningServices"
+    r"/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)?$",
+    re.IGNORECASE,
+)
+HISTORY_PREFIX = re.compile(
+    r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?:/experiments/[^/]+)?(?P<rest>/.*)$",
+    re.IGNORECASE,
+)
+
+ASSETS_2023_04 = ("2023-04-01-preview",)
+MODELS = ("2023-08-01-preview",)
+PREVIEW_2024_10 = ("2024-10-01-preview",)  # workspaces and datastores
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str  # "…" stands for the workspace's ARM id, "history:" for the run-history workspace prefix
+    api_versions: tuple[str, ...]  # what azure-ai-ml 1.35.2 sends; () = no api-version (run history, discovery)
+    used_by: str  # the provider call that makes it
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        body = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(self.template.split(":", 1)[-1]))
+        return re.compile(f"^{body}$", re.IGNORECASE)
+
+    @property
+    def scope(self) -> str:
+        return "history" if self.template.startswith("history:") else "workspace" if self.template.startswith("…") else "host"
+
+    def label(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def _asset_rows(kind: str, versions: tuple[str, ...], used_by: str) -> list[Operation]:
+    return [
+        Operation("GET", f"…/{kind}/{{name}}/versions", versions, f"{used_by}: list active versions"),
+        Operation("GET", f"…/{kind}/{{name}}/versions/{{version}}", versions, f"{used_by}: get / archive"),
+        Operation("PUT", f"…/{kind}/{{name}}/versions/{{version}}", versions, f"{used_by}: create_or_update / archive"),
+    ]
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "…", PREVIEW_2024_10, "MLClient: the workspace (upload targets, job submission)"),
+    Operation("GET", "/discovery", (), "jobs: run-history discovery (job_logs.failure_message)"),
+    Operation("GET", "…/datastores/{name}", PREVIEW_2024_10, "datastores.get / data and code upload"),
+    Operation("PUT", "…/datastores/{name}", PREVIEW_2024_10, "datastores.create_or_update"),
+    Operation("DELETE", "…/datastores/{name}", PREVIEW_2024_10, "datastores.delete"),
+    Operation("POST", "…/datastores/{name}/listSecrets", PREVIEW_2024_10, "data and code upload: storage credentials"),
+    *_asset_rows("environments", ASSETS_2023_04, "environments"),
+    *_asset_rows("data", ASSETS_2023_04, "data"),
+    *_asset_rows("models", MODELS, "models"),
+    Operation("GET", "…/models/{name}", MODELS, "models.list: the model container"),
+    Operation("GET", "…/codes/{name}/versions", ("2023-04-01",), "job code upload: snapshot lookup by hash"),
+    Operation("GET", "…/codes/{name}/versions/{version}", ("2023-04-01",), "job code upload: the code version found"),
+    Operation("POST", "…/codes/{name}/versions/{version}/startPendingUpload", ("2023-04-01",), "job code upload"),
+    Operation("PUT", "…/codes/{name}/versions/{version}", ("2023-04-01",), "job code upload: register the snapshot"),
+    Operation("PUT", "…/jobs/{name}", ("2024-01-01-preview", "2025-01-01-preview"), "jobs.create_or_update"),
+    Operation("GET", "…/jobs/{name}", ("2024-01-01-preview",), "jobs.get: adopt, poll, read"),
+    Operation("DELETE", "…/jobs/{name}", ("2023-04-01-preview",), "remove_job: on_delete delete"),
+    Operation("POST", "…/jobs/{name}/cancel", ("2023-04-01-preview",), "remove_job: jobs.begin_cancel"),
+    Operation("GET", "history:/runs/{run}/details", (), "job_logs: run details (error, log files)"),
+    Operation("PATCH", "history:/runs/{run}", (), "jobs.archive / jobs.restore"),
+)
+
+# The long-running-operation status a provider call polls: the URL comes from an earlier answer's header.
+LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel: polling the operation")
+LRO_HEADERS = ("Location", "Azure-AsyncOperation")
+
+
+def find_operation(method: str, path: str) -> Operation | None:
+    """The provider operation a request (method, URL path) is, or None."""
+    for operation in OPERATIONS:
+        if operation.method != method.upper():
+            continue
+        rest = _relative(operation.scope, path)
+        if rest is not None and operation.pattern.match(rest):
+            return operation
+    return None
+
+
+def _relative(scope: str, path: str) -> str | None:
+    if scope == "host":
+        return path
+    match = (HISTORY_PREFIX if scope == "history" else WORKSPACE_PREFIX).match(path)
+    if match is None:
+        return None
+    rest = match.group("rest") or ""
+    return rest if scope == "history" else "…" + rest
+
+
+def replay_api_version(operation: Operation, recorded: str | None) -> str | None:
+    """The api-version to send: the recorded one when the SDK sends it, else the SDK's nearest newer one."""
+    if not operation.api_versions or recorded in operation.api_versions:
+        return recorded
+    newer = sorted(v for v in operation.api_versions if recorded is None or v >= recorded)
+    return newer[0] if newer else max(operation.api_versions)

@@ -1,0 +1,140 @@
+"""Replay a plan against a fresh double and compare every answer.
+
+Time. The service's jobs and operations move on their own between two requests; the double's move when its
+clock ticks (``AzureMLDouble.tick``, a test control). The replay never ticks before a request that changes
+something (PUT, POST, DELETE). Before a read of something that changes with time (a job, a long-running
+operation's status), when the double's answer differs from the recorded one only in time-dependent ways (status
+code, LRO headers, a status-like value), the replay ticks the double's clock once and reads again, up to
+``MAX_TICKS`` times, and takes the first answer that matches. The clock only goes forward, so this accepts
+exactly the recorded sequences of statuses the double can produce in order, each status held for as many
+reads as the recording shows (a read does not advance the clock): 17 polls answering Running are 17 reads
+without a tick. A status the double skips or never reaches stays a mismatch, reported with the statuses the
+double went through.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.azureml_double.conformance.client import DoubleClient
+from tests.azureml_double.conformance.compare import Answer, Difference, compare
+from tests.azureml_double.conformance.operations import LRO_HEADERS, LRO_POLL, replay_api_version
+from tests.azureml_double.conformance.plan import Plan, Step
+from tests.azureml_double.conformance.rewrite import Rewriter
+from tests.azureml_double.conformance.seeding import apply_seeds
+from tests.azureml_double.server import AzureMLDouble
+
+MAX_TICKS = 20
+_TIME_DEPENDENT = re.compile(r"/jobs/[^/]+$|operationResults/|OperationResults/|/operations/", re.IGNORECASE)
+
+
+@dataclass
+class StepResult:
+    step: Step
+    sent: str  # method and path (rewritten) as sent, or why nothing was sent
+    api_version: str | None
+    answer: Answer | None
+    differences: list[Difference]
+    ticks: int = 0  # clock ticks before the answer kept (or tried in vain, when it still differs)
+    seen: list[str] = field(default_factory=list)  # statuses the double showed while the clock moved
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    results: list[StepResult]
+    notes: list[str]
+
+
+def replay(plan: Plan) -> PlanResult:
+    with AzureMLDouble() as double:
+        client = DoubleClient(double.port)
+        try:
+            notes = apply_seeds(double, client, plan.seeds)
+            for job, outcome in plan.outcomes.items():
+                double.script_job(job, outcome=outcome)
+            rewriter = Rewriter(plan.recorded_paths, double.subscription_id, double.resource_group, double.workspace)
+            return PlanResult(plan, _run_steps(plan, double, client, rewriter), notes)
+        finally:
+            client.close()
+
+
+def _run_steps(plan: Plan, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter) -> list[StepResult]:
+    followed: dict[str, str] = {}  # recorded LRO URL (host-less) -> the double's for the same answer
+    results = []
+    for step in plan.steps:
+        result = _run_step(step, double, client, rewriter, followed)
+        results.append(result)
+        if result.answer is not None:
+            for name in LRO_HEADERS:
+                recorded, ours = step.exchange.header(name), _header(result.answer, name)
+                if recorded and ours:
+                    followed[_host_less(recorded)] = _host_less(ours)
+    return results
+
+
+def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter, followed: dict[str, str]) -> StepResult:
+    exchange = step.exchange
+    if step.operation is LRO_POLL:
+        target = followed.get(exchange.path_and_query)
+        if target is None:
+            missing = Difference("header", "Location", "present", "absent (nothing to poll)")
+            return StepResult(step, "not sent: the double gave no URL to poll", exchange.api_version, None, [missing])
+        api_version = exchange.api_version
+    else:
+        api_version = replay_api_version(step.operation, exchange.api_version)
+        target = _with_api_version(rewriter.text(exchange.path_and_query), api_version)
+    body = rewriter.value(exchange.request_body)
+    upstream = f"https://{exchange.host}"
+    recorded = Answer(exchange.status, exchange.headers, exchange.body)
+    answer = client.send(exchange.method, target, body, upstream=upstream)
+    differences = compare(recorded, answer)
+    result = StepResult(step, f"{exchange.method} {urlsplit(target).path}", api_version, answer, differences)
+    if differences and exchange.method == "GET" and _TIME_DEPENDENT.search(exchange.path):
+        _advance_until_match(result, double, client, recorded, target, upstream)
+    return result
+
+
+def _advance_until_match(
+    result: StepResult, double: AzureMLDouble, client: DoubleClient, recorded: Answer, target: str, upstream: str
+) -> None:
+    """Tick and read again while the answer differs in time-dependent ways; keep the first that does not."""
+    if not any(d.time_dependent for d in result.differences):
+        return
+    result.seen.append(_status(result.answer))
+    for tick in range(1, MAX_TICKS + 1):
+        double.tick()
+        answer = client.send("GET", target, None, upstream=upstream)
+        differences = compare(recorded, answer)
+        if _status(answer) != result.seen[-1]:
+            result.seen.append(_status(answer))
+        if not any(d.time_dependent for d in differences):
+            result.answer, result.differences, result.ticks = answer, differences, tick
+            return
+    result.ticks = MAX_TICKS
+
+
+def _status(answer: Answer | None) -> str:
+    if answer is None:
+        return ""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    status = (body.get("properties") or {}).get("status") or body.get("status")
+    return f"{answer.status} {status}" if status else str(answer.status)
+
+
+def _header(answer: Answer, name: str) -> str | None:
+    return next((v for k, v in answer.headers.items() if k.lower() == name.lower()), None)
+
+
+def _host_less(url: str) -> str:
+    return re.sub(r"^[a-z]+://[^/]+", "", url, flags=re.IGNORECASE)
+
+
+def _with_api_version(path_and_query: str, api_version: str | None) -> str:
+    parts = urlsplit(path_and_query)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "api-version"]
+    if api_version:
+        query.append(("api-version", api_version))
+    return parts.path + (f"?{urlencode(query)}" if query else "")

@@ -1,0 +1,49 @@
+"""Rewrite a recording's subscription, resource group and workspace to the double's, in URLs and bodies.
+
+Sanitized recordings use the same placeholder (``00000``) for resource group and workspace, so values are
+only replaced where they stand in an ARM path segment (``/subscriptions/x``, ``/resourceGroups/x``,
+``/workspaces/x``), never as bare text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tests.azureml_double.conformance.operations import HISTORY_PREFIX, WORKSPACE_PREFIX
+
+_SEGMENT = re.compile(r"(?P<key>/subscriptions/|/resourceGroups/|/workspaces/)(?P<value>[^/?#&\"'\s]+)", re.IGNORECASE)
+
+
+class Rewriter:
+    """Maps the recorded workspace identity onto the double's."""
+
+    def __init__(self, paths: Iterable[str], subscription: str, resource_group: str, workspace: str) -> None:
+        self._targets = {"/subscriptions/": subscription, "/resourcegroups/": resource_group, "/workspaces/": workspace}
+        self._recorded: dict[str, set[str]] = {key: set() for key in self._targets}
+        for path in paths:
+            match = WORKSPACE_PREFIX.match(path) or HISTORY_PREFIX.match(path)
+            if match:
+                self._recorded["/subscriptions/"].add(match.group("sub").lower())
+                self._recorded["/resourcegroups/"].add(match.group("rg").lower())
+                self._recorded["/workspaces/"].add(match.group("ws").lower())
+
+    def text(self, value: str) -> str:
+        def swap(match: re.Match[str]) -> str:
+            key = match.group("key").lower()
+            if match.group("value").lower() in self._recorded[key]:
+                return match.group("key") + self._targets[key]
+            return match.group(0)
+
+        return _SEGMENT.sub(swap, value)
+
+    def value(self, value: Any) -> Any:
+        """A JSON value with every string rewritten."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.value(item) for key, item in value.items()}
+        return value

@@ -1,0 +1,95 @@
+"""Put a plan's seeds into a fresh double, through its HTTP API (and a test control for computes).
+
+A seed the double already has (its default datastores) is left alone. Minimal resources stand in for the ones
+a request only references: their content cannot be known, only that they exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.azureml_double.conformance.client import DoubleClient
+from tests.azureml_double.conformance.operations import OPERATIONS
+from tests.azureml_double.conformance.plan import Seed
+from tests.azureml_double.server import AzureMLDouble
+
+# What azure-ai-ml 1.35.2 sends for kinds the provider itself does not PUT (components: ComponentOperations).
+_EXTRA_PUT_VERSIONS = {"components": "2024-01-01-preview"}
+_FAKE_KEY = "c2VlZGVkIGJ5IHRoZSBjb25mb3JtYW5jZSBjaGVja2Vy"  # "seeded by the conformance checker"
+
+
+def put_api_version(kind: str) -> str:
+    for operation in OPERATIONS:
+        if operation.method == "PUT" and operation.template.startswith(f"…/{kind}/"):
+            return operation.api_versions[-1]
+    return _EXTRA_PUT_VERSIONS.get(kind, "2024-10-01-preview")
+
+
+def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed]) -> list[str]:
+    """Seed each resource; the notes say which seeds the double refused."""
+    notes = []
+    for seed in seeds:
+        if seed.kind == "computes":
+            _seed_compute(double, seed)
+            continue
+        path = double.workspace_arm_id + f"/{seed.kind}/{seed.name}" + (f"/versions/{seed.version}" if seed.version else "")
+        query = f"?api-version={put_api_version(seed.kind)}"
+        if client.send("GET", path + query, None).status == 200:
+            continue
+        answer = client.send("PUT", path + query, {"properties": _properties(double, seed)})
+        if not 200 <= answer.status < 300:
+            notes.append(f"seed {seed.kind}/{seed.name} ({seed.reason}) refused: {answer.status} {answer.body}")
+    return notes
+
+
+def _seed_compute(double: AzureMLDouble, seed: Seed) -> None:
+    """Computes are not made through the double's API: a test control registers one, if the double has it."""
+    add_compute = getattr(double, "add_compute", None)
+    if add_compute is not None:
+        add_compute(seed.name)
+
+
+def _properties(double: AzureMLDouble, seed: Seed) -> dict[str, Any]:
+    if seed.properties is not None:
+        properties = {k: v for k, v in seed.properties.items() if k != "provisioningState"}
+        if seed.kind == "datastores":
+            properties["credentials"] = _with_secrets(properties.get("credentials") or {})
+        return properties
+    return _minimal(double, seed)
+
+
+def _with_secrets(credentials: dict[str, Any]) -> dict[str, Any]:
+    kind = credentials.get("credentialsType")
+    if kind == "AccountKey":
+        return {**credentials, "secrets": {"secretsType": "AccountKey", "key": _FAKE_KEY}}
+    if kind == "Sas":
+        return {**credentials, "secrets": {"secretsType": "Sas", "sasToken": "sv=seeded"}}
+    return credentials
+
+
+def _minimal(double: AzureMLDouble, seed: Seed) -> dict[str, Any]:
+    storage = f"https://{double.storage_account}.blob.core.windows.net/{double.blob_container}"
+    blob_path = f"azureml://datastores/workspaceblobstore/paths/seeded/{seed.name}/"
+    image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
+    minimal = {
+        "environments": {"image": image},
+        "codes": {"codeUri": f"{storage}/seeded/{seed.name}"},
+        "data": {"dataType": "uri_folder", "dataUri": blob_path},
+        "models": {"modelType": "custom_model", "modelUri": blob_path},
+        "components": {
+            "componentSpec": {
+                "name": seed.name,
+                "version": seed.version,
+                "type": "command",
+                "command": "echo seeded",
+                "environment": f"azureml:{image}",
+            }
+        },
+        "datastores": {
+            "datastoreType": "AzureBlob",
+            "accountName": double.storage_account,
+            "containerName": double.blob_container,
+            "credentials": {"credentialsType": "AccountKey", "secrets": {"secretsType": "AccountKey", "key": _FAKE_KEY}},
+        },
+    }
+    return minimal[seed.kind]

@@ -1,0 +1,259 @@
+"""The conformance checker finds a double that answers otherwise than the recorded service.
+
+Recordings here are made from a double itself (so they stay true whatever the double's behaviour is), under
+another subscription, resource group and workspace, then altered the way a real service answer would differ.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.azureml_double.conformance.__main__ import main
+from tests.azureml_double.conformance.allowlist import AllowlistError, load_allowlist
+from tests.azureml_double.conformance.check import check, load_plans
+from tests.azureml_double.conformance.client import DoubleClient
+from tests.azureml_double.conformance.distill import distill, dumps
+from tests.azureml_double.server import AzureMLDouble
+
+ARM = "https://management.azure.com"
+BLOB = "https://recordedaccount.blob.core.windows.net"
+IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest"
+
+
+class Recorder:
+    """Drives a double with another workspace identity and keeps every exchange in the test-proxy format."""
+
+    def __init__(self, double: AzureMLDouble) -> None:
+        self.double = double
+        self.client = DoubleClient(double.port)
+        self.entries: list[dict[str, Any]] = []
+
+    def call(self, method: str, relative: str, body: Any = None, api_version: str = "2023-04-01-preview") -> dict[str, Any]:
+        path = self.double.workspace_arm_id + relative + f"?api-version={api_version}"
+        return self.call_path(method, path, body)
+
+    def call_path(self, method: str, path_and_query: str, body: Any = None) -> dict[str, Any]:
+        answer = self.client.send(method, path_and_query, body)
+        entry = {
+            "RequestUri": ARM + path_and_query,
+            "RequestMethod": method,
+            "RequestHeaders": {"Accept": "application/json"},
+            "RequestBody": body,
+            "StatusCode": answer.status,
+            "ResponseHeaders": answer.headers,
+            "ResponseBody": answer.body,
+        }
+        self.entries.append(entry)
+        return entry
+
+    def blob(self) -> None:
+        """Traffic the double does not serve (Azurite does): counted out of scope."""
+        self.entries.append(
+            {
+                "RequestUri": f"{BLOB}/container/LocalUpload/file.txt",
+                "RequestMethod": "HEAD",
+                "RequestBody": None,
+                "StatusCode": 404,
+                "ResponseHeaders": {},
+                "ResponseBody": None,
+            }
+        )
+
+
+def recording_double() -> AzureMLDouble:
+    """A double under another identity than the checker's: the replay must rewrite it."""
+    return AzureMLDouble(subscription_id="11111111-2222-4333-8444-555555555555", resource_group="rg-recorded", workspace="ws-recorded")
+
+
+def _job_body(double: AzureMLDouble) -> dict[str, Any]:
+    ws = double.workspace_arm_id
+    return {
+        "properties": {
+            "jobType": "Command",
+            "command": "python train.py",
+            "environmentId": f"{ws}/environments/conformance-env/versions/1",
+            "computeId": f"{ws}/computes/cpu-cluster",
+            "experimentName": "conformance",
+            "inputs": {},
+            "outputs": {},
+        }
+    }
+
+
+def record_session(*, cancel: bool = False) -> list[dict[str, Any]]:
+    """An environment, a command job polled (one tick between reads) until it ends, or cancelled."""
+    with recording_double() as double:
+        if hasattr(double, "add_compute"):
+            double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        recorder.call("PUT", "/environments/conformance-env/versions/1", {"properties": {"image": IMAGE}})
+        recorder.blob()
+        recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+        if cancel:
+            accepted = recorder.call("POST", "/jobs/conformance-job/cancel")
+            location = next(v for k, v in accepted["ResponseHeaders"].items() if k.lower() == "location")
+            for _ in range(10):
+                polled = recorder.call_path("GET", location.removeprefix(ARM))
+                if polled["StatusCode"] != 202:
+                    break
+                double.tick()
+            return recorder.entries
+        for _ in range(10):
+            read = recorder.call("GET", "/jobs/conformance-job", api_version="2024-01-01-preview")
+            if read["ResponseBody"]["properties"]["status"] in ("Completed", "Failed", "Canceled"):
+                break
+            double.tick()
+        return recorder.entries
+
+
+def write_recording(folder: Path, entries: list[dict[str, Any]], *, crlf: bool = False) -> Path:
+    path = folder / "recorded" / "session.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"Entries": entries, "Variables": {}}, indent=2)
+    path.write_bytes((text.replace("\n", "\r\n") if crlf else text).encode())
+    return folder
+
+
+def run_checker(folder: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = main([str(folder), *extra])
+    return code, capsys.readouterr().out
+
+
+def _jobs(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in entries if "/jobs/" in e["RequestUri"] and e["RequestMethod"] == "GET"]
+
+
+@pytest.fixture(scope="module")
+def session() -> list[dict[str, Any]]:
+    return record_session()
+
+
+@pytest.fixture(scope="module")
+def cancelled_session() -> list[dict[str, Any]]:
+    return record_session(cancel=True)
+
+
+def test_the_doubles_own_answers_match(session, tmp_path, capsys):
+    code, out = run_checker(write_recording(tmp_path, session, crlf=True), capsys)
+    replayed = len(session) - 1
+    assert out.splitlines()[-1] == f"{replayed} of {replayed} recorded answers match (1 out of scope)"
+    assert code == 0, out
+
+
+def test_a_cancel_and_its_polls_match(cancelled_session, tmp_path, capsys):
+    code, out = run_checker(write_recording(tmp_path, cancelled_session), capsys)
+    assert "{Location of an earlier answer}" in out
+    assert code == 0, out
+
+
+def _set_status(entries: list[dict[str, Any]]) -> None:
+    entries[2]["ResponseBody"]["properties"]["status"] = "Bogus"
+
+
+def _drop_key(entries: list[dict[str, Any]]) -> None:
+    del entries[2]["ResponseBody"]["properties"]["jobType"]
+
+
+def _add_key(entries: list[dict[str, Any]]) -> None:
+    entries[0]["ResponseBody"]["properties"]["stage"] = "Development"
+
+
+def _status_code(entries: list[dict[str, Any]]) -> None:
+    entries[2]["StatusCode"] = 400
+    entries[2]["ResponseBody"] = {"error": {"code": "UserError", "message": "Unknown compute target 'cpu-cluster'."}}
+
+
+def _location(entries: list[dict[str, Any]]) -> None:
+    entries[0]["ResponseHeaders"]["Location"] = ARM + "/somewhere"
+
+
+@pytest.mark.parametrize(
+    ("alter", "expected"),
+    [
+        (_set_status, "value properties.status: service Bogus"),
+        (_drop_key, "extra-key properties.jobType"),
+        (_add_key, "missing-key properties.stage"),
+        (_status_code, "status: service 400, double 201"),
+        (_location, "header Location: service present, double absent"),
+    ],
+    ids=["enum value", "key the service lacks", "key the double lacks", "status code", "LRO header"],
+)
+def test_a_different_answer_is_reported_and_fails(session, tmp_path, capsys, alter: Callable, expected: str):
+    entries = copy.deepcopy(session)
+    alter(entries)
+    code, out = run_checker(write_recording(tmp_path, entries), capsys)
+    assert code == 1
+    assert "MISMATCH" in out
+    assert expected in out
+
+
+def test_an_error_body_is_compared_with_its_message_and_details(tmp_path, capsys):
+    with recording_double() as double:
+        recorder = Recorder(double)
+        entry = recorder.call("GET", "/datastores/missing", api_version="2024-10-01-preview")
+    assert entry["StatusCode"] == 404
+    error = entry["ResponseBody"]["error"]
+    error["message"] = "Some other text."
+    error["details"] = [{"code": "Inner", "message": "x"}]
+    code, out = run_checker(write_recording(tmp_path, recorder.entries), capsys)
+    assert code == 1
+    assert "message error.message: service 'Some other text.'" in out
+    assert "error.details" in out
+
+
+def test_statuses_must_come_in_an_order_the_double_can_produce(session, tmp_path, capsys):
+    reads = _jobs(session)
+    assert len({r["ResponseBody"]["properties"]["status"] for r in reads}) > 1, "the double's job never moved"
+    held = copy.deepcopy(session)
+    held[3:3] = copy.deepcopy([reads[0], reads[0]])  # the first status, read three times: no tick needed
+    code, out = run_checker(write_recording(tmp_path / "held", held), capsys)
+    assert code == 0, out
+
+    backwards = copy.deepcopy(session)
+    statuses = [r["ResponseBody"]["properties"]["status"] for r in _jobs(backwards)]
+    for read, status in zip(_jobs(backwards), reversed(statuses), strict=True):
+        read["ResponseBody"]["properties"]["status"] = status
+    code, out = run_checker(write_recording(tmp_path / "backwards", backwards), capsys)
+    assert code == 1
+    assert "while its clock moved 20 ticks, the double answered 200 Completed" in out
+
+
+def test_what_the_recording_shows_existed_is_seeded(session, tmp_path, capsys):
+    # Without its PUT, the environment the job names existed before the recording: it is seeded.
+    entries = copy.deepcopy(session)[1:]
+    code, out = run_checker(write_recording(tmp_path, entries), capsys)
+    assert code == 0, out
+
+
+def test_an_allowlisted_difference_passes_and_needs_a_reason(session, tmp_path, capsys):
+    entries = copy.deepcopy(session)
+    _add_key(entries)
+    folder = write_recording(tmp_path, entries)
+    allowlist = tmp_path / "allowlist.txt"
+    allowlist.write_text("PUT …/environments/* missing-key properties.stage -- the provider never reads a stage\n")
+    code, out = run_checker(folder, capsys, "--allowlist", str(allowlist))
+    assert code == 0, out
+    assert "ok (1 allowed)" in out
+
+    allowlist.write_text("PUT …/environments/* missing-key properties.stage\n")
+    with pytest.raises(AllowlistError, match="reason"):
+        load_allowlist(allowlist)
+
+
+def test_the_distilled_fixture_gives_the_same_verdicts(session, tmp_path):
+    entries = copy.deepcopy(session)
+    _set_status(entries)
+    folder = write_recording(tmp_path, entries)
+    fixture = tmp_path / "expectations.json"
+    fixture.write_text(dumps(distill(load_plans(folder))))
+    from_recordings: list[str] = []
+    from_fixture: list[str] = []
+    assert check(folder, [], from_recordings.append).failing == 1
+    assert check(fixture, [], from_fixture.append).failing == 1
+    assert from_fixture == from_recordings
