@@ -89,16 +89,20 @@ def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter:
     body = rewriter.value(exchange.request_body)
     upstream = f"https://{exchange.host}"
     recorded = Answer(exchange.status, exchange.headers, exchange.body)
-    answer = client.send(exchange.method, target, body, upstream=upstream)
+    answer = _named_as_recorded(client.send(exchange.method, target, body, upstream=upstream), rewriter)
     differences = compare(recorded, answer)
     result = StepResult(step, f"{exchange.method} {urlsplit(target).path}", api_version, answer, differences)
     if differences and exchange.method == "GET" and _TIME_DEPENDENT.search(exchange.path):
-        _advance_until_match(result, double, client, recorded, target, upstream)
+        _advance_until_match(result, double, client, rewriter, recorded, target, upstream)
     return result
 
 
+def _named_as_recorded(answer: Answer, rewriter: Rewriter) -> Answer:
+    return Answer(answer.status, answer.headers, rewriter.back(answer.body))
+
+
 def _advance_until_match(
-    result: StepResult, double: AzureMLDouble, client: DoubleClient, recorded: Answer, target: str, upstream: str
+    result: StepResult, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter, recorded: Answer, target: str, upstream: str
 ) -> None:
     """Tick and read again while the answer differs in time-dependent ways; keep the first that does not."""
     if not any(d.time_dependent for d in result.differences):
@@ -106,7 +110,7 @@ def _advance_until_match(
     result.seen.append(_status(result.answer))
     for tick in range(1, MAX_TICKS + 1):
         double.tick()
-        answer = client.send("GET", target, None, upstream=upstream)
+        answer = _named_as_recorded(client.send("GET", target, None, upstream=upstream), rewriter)
         differences = compare(recorded, answer)
         if _status(answer) != result.seen[-1]:
             result.seen.append(_status(answer))

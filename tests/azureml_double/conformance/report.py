@@ -52,7 +52,7 @@ def _row(result: StepResult, allowances: list[Allowance], write: Callable[[str],
     write(f"  #{exchange.index:<3} {operation.label():<52} {api:<40} {exchange.status}/{double_status}{clock}  {verdict}")
     for difference in open_differences:
         write(f"         {difference}")
-    if open_differences and result.seen:
+    if result.seen and any(d.time_dependent for d in open_differences):
         write(f"         while its clock moved {_ticks(result.ticks)}, the double answered {' -> '.join(result.seen)}")
     return not open_differences
 

@@ -1,14 +1,15 @@
 """Rewrite a recording's subscription, resource group and workspace to the double's, in URLs and bodies.
 
-Sanitized recordings use the same placeholder (``00000``) for resource group and workspace, so values are
-only replaced where they stand in an ARM path segment (``/subscriptions/x``, ``/resourceGroups/x``,
-``/workspaces/x``), never as bare text.
+Sanitized recordings use the same placeholder (``00000``) for resource group and workspace, so recorded values
+are only replaced where they stand in an ARM path segment (``/subscriptions/x``, ``/resourceGroups/x``,
+``/workspaces/x``), never as bare text. The other way (``back``), the double's own names are distinct enough to be
+replaced wherever they stand.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tests.azureml_double.conformance.operations import HISTORY_PREFIX, WORKSPACE_PREFIX
@@ -40,10 +41,29 @@ class Rewriter:
 
     def value(self, value: Any) -> Any:
         """A JSON value with every string rewritten."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self.value(item) for key, item in value.items()}
-        return value
+        return _map_strings(value, self.text)
+
+    def back(self, value: Any) -> Any:
+        """The double's answer with its identity named as the recording names it (error messages quote names bare)."""
+        swaps = [
+            (re.compile(rf"(?<![\w-]){re.escape(ours)}(?![\w-])", re.IGNORECASE), next(iter(self._recorded[key])))
+            for key, ours in self._targets.items()
+            if len(self._recorded[key]) == 1
+        ]
+
+        def swap(text: str) -> str:
+            for pattern, recorded in swaps:
+                text = pattern.sub(recorded, text)
+            return text
+
+        return _map_strings(value, swap)
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_map_strings(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: _map_strings(item, change) for key, item in value.items()}
+    return value
