@@ -1,8 +1,8 @@
-"""The stack's Azure ML assets: environments, datastores, data, jobs and models.
+"""The stack's Azure ML assets: environments, datastores, data, components, jobs and models.
 
 Built from the YAML files a stack lists. References between items of the same
-stack (an environment or data asset used by a job, a cluster named in a job, a job
-output registered as a model) resolve to that stack's resources, so Pulumi orders
+stack (an environment or data asset used by a job, a component used by a pipeline
+step, a cluster named in a job, a job output registered as a model) resolve to that stack's resources, so Pulumi orders
 them; references to anything else (curated environments, registry assets, existing
 data) pass through unchanged.
 """
@@ -17,7 +17,8 @@ from typing import Any
 
 import pulumi
 
-from components.provider import DataAsset, Datastore, Environment, Job, Model
+from components.pipeline_specs import component_field, step_environment_reference
+from components.provider import Component, DataAsset, Datastore, Environment, Job, Model
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
 
@@ -39,9 +40,9 @@ class WorkspaceTarget:
 
 @dataclass(frozen=True)
 class _Declared:
-    """An environment or data asset of this stack, with the version it was declared at."""
+    """An environment, data asset or component of this stack, with the version it was declared at."""
 
-    resource: Environment | DataAsset
+    resource: Environment | DataAsset | Component
     version: str
 
 
@@ -59,6 +60,8 @@ class MlAssets(pulumi.ComponentResource):
         self._environments = dict(self._versioned(Environment, "env", self._loader.environment(e)) for e in settings.environments)
         self._datastores = dict(self._datastore(store) for store in settings.datastores)
         self._data = dict(self._versioned(DataAsset, "data", self._loader.data(d)) for d in settings.data)
+        self._components = dict(self._versioned(Component, "component", self._loader.component(c)) for c in settings.components)
+        self._local = settings.target == "local"
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
         model_resources = {entry.name: self._model(entry) for entry in settings.models}
         self.jobs = pulumi.Output.from_input(
@@ -70,7 +73,7 @@ class MlAssets(pulumi.ComponentResource):
     def _opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[*self._target.depends_on, *(depends_on or [])])
 
-    def _versioned(self, kind: type[Environment | DataAsset], prefix: str, spec: VersionedSpec) -> tuple[str, _Declared]:
+    def _versioned(self, kind: type[Environment | DataAsset | Component], prefix: str, spec: VersionedSpec) -> tuple[str, _Declared]:
         resource = kind(
             f"{prefix}-{spec.name}",
             workspace=self._target.workspace,
@@ -103,7 +106,10 @@ class MlAssets(pulumi.ComponentResource):
 
     def _job(self, entry: Any) -> Job:
         spec = self._loader.job(entry)
+        if self._local:
+            self._loader.refuse_unrunnable_locally(entry, spec)
         definition, depends_on = self._resolve(spec)
+        steps = self._resolve_steps(spec, definition, depends_on) if spec.steps else None
         return Job(
             spec.key,
             workspace=self._target.workspace,
@@ -114,6 +120,7 @@ class MlAssets(pulumi.ComponentResource):
             code_hash=spec.code_hash,
             input_hashes=spec.input_hashes,
             environment_hash=spec.environment_hash,
+            steps=steps,
             experiment=entry.experiment,
             wait=entry.wait,
             timeout_minutes=entry.timeout_minutes,
@@ -153,19 +160,61 @@ class MlAssets(pulumi.ComponentResource):
             depends_on.append(self._target.compute[compute])
         return definition, depends_on
 
+    def _resolve_steps(self, spec: JobSpec, definition: dict[str, Any], depends_on: list[pulumi.Resource]) -> dict[str, Any]:
+        """Point a pipeline's own steps at this stack's components, environments, data and clusters, and
+        track the stack's assets that steps inside component files name (they can't be rewritten there)."""
+        steps = {name: self._resolve_step(dict(step), depends_on) for name, step in (definition.get("jobs") or {}).items()}
+        definition["jobs"] = steps
+        default_compute = str((definition.get("settings") or {}).get("default_compute", "")).removeprefix("azureml:")
+        if default_compute in self._target.compute:
+            depends_on.append(self._target.compute[default_compute])
+        tracked: dict[str, Any] = dict(spec.step_hashes)
+        for step in spec.steps:
+            used = {
+                "environment": (step_environment_reference(step), self._environments),
+                "component": (None if step.component_file else step.body.get(component_field(step.body)), self._components),
+            }
+            for what, (reference, declared) in used.items():
+                asset = self._declared(reference, declared)
+                if asset is not None:
+                    depends_on.append(asset.resource)
+                    tracked[f"{step.name}.{what}"] = asset.resource.asset_id
+        return tracked
+
+    def _resolve_step(self, step: dict[str, Any], depends_on: list[pulumi.Resource]) -> dict[str, Any]:
+        uses = component_field(step)
+        if uses in step:
+            step[uses] = self._reference(step[uses], self._components, depends_on)
+        if "environment" in step:
+            step["environment"] = self._reference(step["environment"], self._environments, depends_on)
+        if isinstance(step.get("inputs"), dict):
+            step["inputs"] = {name: self._input(value, depends_on) for name, value in step["inputs"].items()}
+        compute = str(step.get("compute", "")).removeprefix("azureml:")
+        if compute in self._target.compute:
+            depends_on.append(self._target.compute[compute])
+        return step
+
     def _input(self, value: Any, depends_on: list[pulumi.Resource]) -> Any:
         if isinstance(value, dict) and isinstance(value.get("path"), str):
             depends_on += self._stored_in(value["path"])
             return {**value, "path": self._reference(value["path"], self._data, depends_on)}
         return value
 
+    @classmethod
+    def _reference(cls, value: Any, declared: Mapping[str, _Declared], depends_on: list[pulumi.Resource]) -> Any:
+        asset = cls._declared(value, declared)
+        if asset is None:
+            return value
+        depends_on.append(asset.resource)
+        return asset.resource.asset_id
+
     @staticmethod
-    def _reference(value: Any, declared: Mapping[str, _Declared], depends_on: list[pulumi.Resource]) -> Any:
+    def _declared(value: Any, declared: Mapping[str, _Declared]) -> _Declared | None:
+        """The stack's asset an `azureml:` reference names; None for anything else."""
         match = _ASSET_REFERENCE.match(value) if isinstance(value, str) else None
         asset = declared.get(match["name"]) if match else None
         if match is None or asset is None:
-            return value
+            return None
         if match["version"] and match["version"] != asset.version:
-            return value  # an explicitly pinned other version lives outside this stack
-        depends_on.append(asset.resource)
-        return asset.resource.asset_id
+            return None  # an explicitly pinned other version lives outside this stack
+        return asset

@@ -194,6 +194,10 @@ class DataEntry(_FileEntry):
     """One entry of `azureml-training:data`: a data asset YAML whose path is local."""
 
 
+class ComponentEntry(_FileEntry):
+    """One entry of `azureml-training:components`: a command component YAML, registered for pipelines to use."""
+
+
 class DatastoreEntry(_FileEntry):
     """One entry of `azureml-training:datastores`.
 
@@ -205,7 +209,7 @@ class DatastoreEntry(_FileEntry):
 
 
 class JobEntry(_FileEntry):
-    """One entry of `azureml-training:jobs`: a command or sweep job YAML."""
+    """One entry of `azureml-training:jobs`: a command, sweep or pipeline job YAML."""
 
     key: str | None = None
     compute: str | None = None
@@ -255,6 +259,7 @@ class StackSettings(_Settings):
     environments: list[EnvironmentEntry] = Field(default_factory=list)
     datastores: list[DatastoreEntry] = Field(default_factory=list)
     data: list[DataEntry] = Field(default_factory=list)
+    components: list[ComponentEntry] = Field(default_factory=list)
     jobs: list[JobEntry] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
 
@@ -349,7 +354,13 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def _files_exist(settings: StackSettings, root: Path) -> None:
-    groups = {"environments": settings.environments, "datastores": settings.datastores, "data": settings.data, "jobs": settings.jobs}
+    groups = {
+        "environments": settings.environments,
+        "datastores": settings.datastores,
+        "data": settings.data,
+        "components": settings.components,
+        "jobs": settings.jobs,
+    }
     for key, entries in groups.items():
         for i, entry in enumerate(entries):
             if not (root / entry.file).is_file():

@@ -18,8 +18,19 @@ from typing import Any
 
 import yaml
 
+from components.local_paths import is_local
+from components.pipeline_specs import (
+    LOCAL_JOB_TYPES,
+    PipelineStep,
+    is_pipeline,
+    local_inputs,
+    pipeline_steps,
+    referenced_files,
+    step_code,
+    step_environments,
+)
 from components.provider.props import digest
-from components.settings import DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
+from components.settings import ComponentEntry, DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
 from components.spec_cache import SpecCache
 
 # Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
@@ -63,6 +74,10 @@ class JobSpec:
     code_hash: str | None
     input_hashes: dict[str, str] = field(default_factory=dict)
     environment_hash: str | None = None
+    steps: tuple[PipelineStep, ...] = ()
+    """A pipeline's steps, nested pipelines' included."""
+    step_hashes: dict[str, str] = field(default_factory=dict)
+    """What each step runs from, as `<step>.<what>` (`train_job.code_hash`): see `pipeline_step_hashes`."""
 
 
 class SpecLoader:
@@ -102,7 +117,7 @@ class SpecLoader:
         definition = self._load(entry.file, "load_data")
         body = definition.body
         path = str(body.get("path", ""))
-        content_hash = self._hash_path(definition, path) if _is_local(path) else digest(path, 16)
+        content_hash = self._hash_path(definition, path) if is_local(path) else digest(path, 16)
         return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
     def job(self, entry: JobEntry) -> JobSpec:
@@ -111,18 +126,78 @@ class SpecLoader:
             overrides["compute"] = f"azureml:{entry.compute}"
         if entry.experiment:
             overrides["experiment_name"] = entry.experiment
-        definition = self._load(entry.file, "load_job", [overrides] if overrides else [], references=_job_environment_files)
+        steps: list[PipelineStep] = []
+
+        def references(body: dict[str, Any]) -> list[str]:
+            if is_pipeline(body):
+                steps.extend(self._pipeline_steps(entry.file, body))
+                return [str((self._root / file).resolve()) for file in referenced_files(steps)]
+            return _job_environment_files(body)
+
+        definition = self._load(entry.file, "load_job", [overrides] if overrides else [], references=references)
         body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
         code = body.get("code") or (body.get("trial") or {}).get("code")
-        code_hash = self._hash_path(definition, code) if isinstance(code, str) and _is_local(code) else None
-        input_hashes = {
-            name: self._hash_path(definition, spec["path"])
-            for name, spec in (body.get("inputs") or {}).items()
-            if isinstance(spec, dict) and _is_local(str(spec.get("path", "")))
-        }
+        code_hash = self._hash_path(definition, code) if isinstance(code, str) and is_local(code) else None
+        input_hashes = {name: self._hash_path(definition, path) for name, path in local_inputs(body.get("inputs")).items()}
         inline = [env for env in (body.get("environment"), (body.get("trial") or {}).get("environment")) if isinstance(env, dict)]
         environment_hash = digest([self._environment_hash(definition, env) for env in inline], 16) if inline else None
-        return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes, environment_hash)
+        step_hashes = self._step_hashes(steps)
+        return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes, environment_hash, tuple(steps), step_hashes)
+
+    def refuse_unrunnable_locally(self, entry: JobEntry, spec: JobSpec) -> None:
+        """The local target runs command, sweep and pipeline jobs: anything else fails the preview."""
+        kind = str(spec.definition.get("type", "command"))
+        if kind not in LOCAL_JOB_TYPES:
+            raise self._error(entry.file, f"type: {kind} jobs run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} jobs)")
+        for step in spec.steps:
+            if step.type not in LOCAL_JOB_TYPES:
+                raise self._error(
+                    entry.file,
+                    f"{step.where}: {step.type} steps run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} steps)",
+                )
+
+    def component(self, entry: ComponentEntry) -> VersionedSpec:
+        definition = self._load(entry.file, "load_component", references=_job_environment_files)
+        body = {k: v for k, v in definition.body.items() if k != "$schema"}
+        content = {k: v for k, v in body.items() if k not in ("version", "description", "tags", "display_name")}
+        code = body.get("code")
+        code_hash = self._hash_path(definition, code) if isinstance(code, str) and is_local(code) else None
+        environment = body.get("environment")
+        environment_hash = self._environment_hash(definition, environment) if isinstance(environment, dict) else None
+        content_hash = digest([content, code_hash, environment_hash], 16)
+        return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
+
+    def _pipeline_steps(self, file: Path, body: dict[str, Any]) -> list[PipelineStep]:
+        try:
+            return list(pipeline_steps(file, body, self._component_yaml))
+        except ValueError as err:
+            raise self._error(file, str(err)) from None
+
+    def _component_yaml(self, file: Path, referrer: str) -> dict[str, Any]:
+        if not (self._root / file).is_file():
+            raise ValueError(f"{referrer} does not exist ({file})")
+        try:
+            body = yaml.safe_load((self._root / file).read_text())
+        except yaml.YAMLError as err:
+            raise ValueError(f"{referrer}: invalid YAML in {file}: {getattr(err, 'problem', None) or err}") from None
+        if not isinstance(body, dict):
+            raise ValueError(f"{referrer}: {file} is not a mapping of component fields")
+        return body
+
+    def _step_hashes(self, steps: list[PipelineStep]) -> dict[str, str]:
+        """Per step: its component file, code folder, local inputs and inline environment, hashed by content."""
+        hashes: dict[str, str] = {}
+        for step in steps:
+            if step.component_file is not None:
+                component = Definition(step.component_file, {})
+                hashes[f"{step.name}.component_hash"] = self._hash_path(component, step.component_file.name)
+            if code := step_code(step):
+                hashes[f"{step.name}.code_hash"] = self._hash_path(Definition(code[1], {}), code[0])
+            for name, path in local_inputs(step.body.get("inputs")).items():
+                hashes[f"{step.name}.input_hashes.{name}"] = self._hash_path(Definition(step.file, {}), path)
+            for environment, written_in in step_environments(step):
+                hashes[f"{step.name}.environment_hash"] = self._environment_hash(Definition(written_in, {}), dict(environment))
+        return hashes
 
     def model(self, entry: ModelEntry) -> dict[str, Any]:
         if entry.file is None:
@@ -181,7 +256,7 @@ def _environment_files(environment: dict[str, Any]) -> list[str]:
     """The local files an environment definition builds from: its conda file and build context."""
     files = [environment["conda_file"]] if isinstance(environment.get("conda_file"), str) else []
     build_path = (environment.get("build") or {}).get("path")
-    return files + ([build_path] if isinstance(build_path, str) and _is_local(build_path) else [])
+    return files + ([build_path] if isinstance(build_path, str) and is_local(build_path) else [])
 
 
 def _job_environment_files(job: dict[str, Any]) -> list[str]:
@@ -190,8 +265,8 @@ def _job_environment_files(job: dict[str, Any]) -> list[str]:
     return [file for env in inline if isinstance(env, dict) for file in _environment_files(env)]
 
 
-def _is_local(path: str) -> bool:
-    return bool(path) and not re.match(r"^(azureml:|https?://|wasbs?://|abfss?://|adl://|azureml://)", path)
+def _listed(words: tuple[str, ...]) -> str:
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _first_problem(message: str) -> str:

@@ -70,14 +70,18 @@ class AssetProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in olds.items() if k in self.inputs}
-        new_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in news.items() if k in self.inputs}
+        old_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in olds.items() if self.is_input(k)}
+        new_inputs = {k: workspace_identity(v) if k == "workspace" else v for k, v in news.items() if self.is_input(k)}
         paths = changed_paths(old_inputs, new_inputs, nested={"definition"})
         replaces = [p for p in paths if self._replaces(p)]
         # Replacing an object by one of the same name and version must remove the old one first,
         # or the delete that follows the create would archive the new one.
         same_identity = all(olds.get(k) == news.get(k) for k in ("name", "version"))
         return DiffResult(changes=bool(paths), replaces=replaces, delete_before_replace=bool(replaces) and same_identity)
+
+    @classmethod
+    def is_input(cls, key: str) -> bool:
+        return key in cls.inputs
 
     def _replaces(self, path: str) -> bool:
         if path.startswith("definition."):
@@ -162,6 +166,10 @@ class DataProvider(_VersionedAssetProvider):
     create_with, read_with, delete_with = "put_data", "read_data", "archive_data"
 
 
+class ComponentProvider(_VersionedAssetProvider):
+    create_with, read_with, delete_with = "put_component", "read_component", "archive_component"
+
+
 class DatastoreProvider(AssetProvider):
     inputs = frozenset({"workspace", "name", "definition", "credentials"})
     required = ("workspace", "name", "definition")
@@ -175,8 +183,13 @@ class DatastoreProvider(AssetProvider):
 _JOB_RUN_OPTIONS = frozenset({"wait", "timeout_minutes", "on_delete", "key", "name", "name_prefix"})
 
 
+# A pipeline's per-step content hashes are top-level properties `steps.<step>.<what>`, so that
+# preview's short diff names the step and what changed (`~steps.train_job.code_hash`).
+STEP_PREFIX = "steps."
+
+
 class JobProvider(AssetProvider):
-    """Command and sweep jobs.
+    """Command, sweep and pipeline jobs.
 
     The name is derived from what runs, so a create that runs again after an interrupted
     `pulumi up` adopts the job it submitted: never a duplicate training run. A failed job
@@ -189,7 +202,11 @@ class JobProvider(AssetProvider):
         | {"wait", "timeout_minutes", "on_delete"}
     )
     required = ("workspace", "key", "name_prefix", "definition")
-    replace_on = ("workspace", "name", "code_hash", "input_hashes", "environment_hash", "base_dir", "experiment", "rerun")
+    replace_on = ("workspace", "name", "code_hash", "input_hashes", "environment_hash", "base_dir", "experiment", "rerun", "steps")
+
+    @classmethod
+    def is_input(cls, key: str) -> bool:
+        return key in cls.inputs or key.startswith(STEP_PREFIX)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)

@@ -12,6 +12,8 @@ import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
 from components.provider.providers import (
+    STEP_PREFIX,
+    ComponentProvider,
     DataProvider,
     DatastoreProvider,
     EnvironmentProvider,
@@ -81,6 +83,15 @@ class DataAsset(_VersionedAsset, module="azureml", name="Data"):
     output_names = ("asset_id", "path")
 
 
+class Component(_VersionedAsset, module="azureml", name="Component"):
+    """A command component version, for pipeline steps to name (`azureml:<name>@latest`)."""
+
+    asset_id: pulumi.Output[str]
+    version: pulumi.Output[str]
+    provider_class = ComponentProvider
+    output_names = ("asset_id",)
+
+
 class Datastore(Resource, module="azureml", name="Datastore"):
     """A datastore; credentials are Pulumi secrets and stay secret in state."""
 
@@ -102,7 +113,10 @@ class Datastore(Resource, module="azureml", name="Datastore"):
 
 
 class Job(Resource, module="azureml", name="Job"):
-    """A command or sweep job: submitted once per distinct spec, waited for, logs kept."""
+    """A command, sweep or pipeline job: submitted once per distinct spec, waited for, logs kept.
+
+    `steps` (pipelines) maps `<step>.<what>` to the content hash of what that step runs from.
+    """
 
     name: pulumi.Output[str]
     status: pulumi.Output[str]
@@ -122,6 +136,7 @@ class Job(Resource, module="azureml", name="Job"):
         code_hash: str | None = None,
         input_hashes: dict[str, str] | None = None,
         environment_hash: str | None = None,
+        steps: dict[str, Input[str]] | None = None,
         experiment: str | None = None,
         wait: bool = True,
         timeout_minutes: float = 120,
@@ -132,6 +147,8 @@ class Job(Resource, module="azureml", name="Job"):
         inputs = {"workspace": workspace, "key": key, "name_prefix": name_prefix, "definition": definition, "base_dir": base_dir}
         inputs |= {"code_hash": code_hash, "input_hashes": input_hashes or {}, "environment_hash": environment_hash}
         inputs |= {"experiment": experiment, "rerun": rerun}
+        # Only pipelines carry them: a command job's properties (so its name) stay as they were.
+        inputs |= {f"{STEP_PREFIX}{what}": value for what, value in (steps or {}).items()}
         inputs |= {"wait": wait, "timeout_minutes": timeout_minutes, "on_delete": on_delete}
         outputs = ("name", "status", "url", "outputs", "best_trial")
         super().__init__(JobProvider(), resource_name, _props(inputs, outputs), opts)

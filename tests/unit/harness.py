@@ -143,7 +143,7 @@ class _AzureMocks(Mocks):
         identity = args.inputs.get("identity")
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type")):
             state["identity"] = {**identity, "principalId": principal_of(f"{args.typ}::{args.name}"), "tenantId": TENANT}
-        if args.typ.endswith(("azureml:Environment", "azureml:Data")):
+        if args.typ.endswith(("azureml:Environment", "azureml:Data", "azureml:Component")):
             # What the dynamic provider answers: the version's asset id, for jobs to reference.
             state["asset_id"] = f"azureml:{args.inputs['name']}:{args.inputs['version']}"
         state.update(self.extra_state.get(args.typ, {}))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from components.provider.azure import data, datastores, environments, jobs, models
+from components.provider.azure import components, data, datastores, environments, jobs, models
 from components.provider.azure.client import WorkspaceRef, open_client
 from components.provider.azure.polling import Polling
 from components.provider.backend import Outs, Props
@@ -73,6 +73,15 @@ class AzureBackend:
 
     def archive_data(self, outs: Props) -> None:
         data.archive_data(self.ml, outs)
+
+    def put_component(self, props: Props) -> Outs:
+        return components.put_component(self.ml, props)
+
+    def read_component(self, outs: Props) -> Outs | None:
+        return components.read_component(self.ml, outs)
+
+    def archive_component(self, outs: Props) -> None:
+        components.archive_component(self.ml, outs)
 
     def submit_job(self, props: Props) -> Outs:
         return jobs.submit_job(self.ml, props, self._polling)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.provider.backend import Outs, Props
-from components.provider.local import data, datastores, environments, jobs, models
+from components.provider.local import components, data, datastores, environments, jobs, models
 from components.provider.local import workspace as workspaces
 from components.provider.local.workspace import LocalWorkspace
 
@@ -48,6 +48,15 @@ class LocalBackend:
 
     def archive_data(self, outs: Props) -> None:
         data.archive_data(self._layout, outs)
+
+    def put_component(self, props: Props) -> Outs:
+        return components.put_component(self._layout, props)
+
+    def read_component(self, outs: Props) -> Outs | None:
+        return components.read_component(self._layout, outs)
+
+    def archive_component(self, outs: Props) -> None:
+        components.archive_component(self._layout, outs)
 
     def submit_job(self, props: Props) -> Outs:
         """Run the job to its end, or adopt it if it already completed (see `jobs` for why even `wait: false` waits)."""

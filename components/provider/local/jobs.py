@@ -24,20 +24,22 @@ from components.provider.backend import Outs, Props
 from components.provider.local.command_jobs import run_command_job
 from components.provider.local.errors import JobFailedError, UnsupportedLocallyError
 from components.provider.local.job import JobContext, JobResult
+from components.provider.local.pipeline_jobs import run_pipeline_job
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
 from components.provider.local.sweep_jobs import run_sweep_job
 from components.provider.local.workspace import LocalWorkspace
 
 Runner = Callable[[JobContext, LocalWorkspace], JobResult]
-_RUNNERS: dict[str, Runner] = {"command": run_command_job, "sweep": run_sweep_job}
+_RUNNERS: dict[str, Runner] = {"command": run_command_job, "sweep": run_sweep_job, "pipeline": run_pipeline_job}
+LOCAL_KINDS = "command, sweep and pipeline"
 _OUTS = ("name", "status", "url", "outputs", "best_trial")
 
 
 def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
     layout, name = workspace.layout, props["name"]
     kind = str(props["definition"].get("type", "command"))
-    subject = f"{'sweep' if kind == 'sweep' else 'job'} {name}"
+    subject = f"{kind if kind in ('sweep', 'pipeline') else 'job'} {name}"
     record = read_record(layout.job_record(name))
     if record is not None and record["status"] == "Completed":
         report(subject, "Completed earlier: adopting it")
@@ -48,7 +50,9 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
             f"{subject} failed earlier, and a job runs once per name.\n{record['error']}\n{_advice(props, record.get('timed_out', False))}"
         )
     if kind not in _RUNNERS:
-        raise UnsupportedLocallyError(f"{subject}: {kind} jobs run only on Azure ML (the local target runs command and sweep jobs)")
+        raise UnsupportedLocallyError(
+            f"{subject}: {kind} jobs run only on Azure ML (the local target runs command, sweep and pipeline jobs)"
+        )
     if record is not None:
         report(subject, "the previous attempt was interrupted: running it afresh")
         shutil.rmtree(layout.job_dir(name), ignore_errors=True)
@@ -138,10 +142,13 @@ def _completed_record(workspace: LocalWorkspace, job: JobContext, result: JobRes
 
 
 def _job_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> list[str]:
-    run_id = record.get("run_id")
-    if not run_id:
-        return []
-    return [run_id, *workspace.tracking.child_runs(record["experiment_id"], run_id)]
+    """The job's run and every run below it: a sweep's trials, a pipeline's steps and theirs."""
+    found, unvisited = [], [record.get("run_id")] if record.get("run_id") else []
+    while unvisited:
+        run_id = unvisited.pop()
+        found.append(run_id)
+        unvisited += workspace.tracking.child_runs(record["experiment_id"], run_id)
+    return found
 
 
 def _archive_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:

@@ -53,6 +53,12 @@ class Layout:
     def data_record(self, name: str, version: str) -> Path:
         return self.data_versions(name) / f"{version}.json"
 
+    def components(self, name: str) -> Path:
+        return self.path / "components" / name
+
+    def component_record(self, name: str, version: str) -> Path:
+        return self.components(name) / f"{version}.json"
+
     def job_dir(self, name: str) -> Path:
         return self.path / "jobs" / name
 

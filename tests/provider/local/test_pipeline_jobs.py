@@ -1,0 +1,273 @@
+"""Pipeline jobs on the local target: steps as a graph, outputs bound to inputs, child runs, failures.
+
+The pipelines follow the shapes of Azure/azureml-examples `cli/jobs/pipelines-with-components`:
+steps using local component YAMLs and inline command steps, `${{parent.inputs.*}}`,
+`${{parent.jobs.<step>.outputs.*}}` and `${{parent.outputs.*}}` bindings,
+`settings.default_compute`, a sweep step over a component's inputs, and a nested pipeline
+component. The scripts are tiny and run in the stack's own interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from mlflow import MlflowClient
+
+from components.provider.local.backend import LocalBackend
+from components.provider.local.errors import JobFailedError
+from components.provider.local.tracking import PARENT_RUN_TAG
+from tests.provider.local.builders import STACK_PYTHON, job_props, write_script
+
+# Reads a number from the input file (or 1), multiplies it, writes it to the output folder.
+SCALE = """
+    import sys, time
+    source, factor, output = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    value = float(open(source + "/value.txt").read()) if source != "-" else 1.0
+    time.sleep(float(sys.argv[4]) if len(sys.argv) > 4 else 0)
+    open(output + "/value.txt", "w").write(str(value * factor))
+    print("scaled", value, "by", factor)
+"""
+FAIL = """
+    import sys
+    print("the data is not what I expected")
+    sys.exit(3)
+"""
+# Logs how far x is from 0.3 (the sweep minimizes it) and writes x.
+TRIAL = """
+    import sys, mlflow
+    x, output = sys.argv[1], sys.argv[2]
+    mlflow.log_metric("loss", abs(float(x) - 0.3))
+    open(output + "/value.txt", "w").write(x)
+"""
+
+
+def component(project: Path, name: str, command: str, inputs: dict[str, Any], outputs: dict[str, Any], code: str = "src") -> str:
+    body = {
+        "$schema": "https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json",
+        "type": "command",
+        "name": name,
+        "version": 1,
+        "code": code,
+        "command": command,
+        "environment": STACK_PYTHON,
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    (project / f"{name}.yml").write_text(yaml.safe_dump(body))
+    return f"./{name}.yml"
+
+
+@pytest.fixture
+def scale(project: Path, stack_python: str) -> str:
+    """A component scaling `source`'s value by `factor` into `result`."""
+    write_script(project / "src", "scale.py", SCALE)
+    write_script(project / "src", "fail.py", FAIL)
+    write_script(project / "src", "trial.py", TRIAL)
+    return component(
+        project,
+        "scale",
+        "python scale.py ${{inputs.source}} ${{inputs.factor}} ${{outputs.result}} ${{inputs.pause}}",
+        {"source": {"type": "uri_folder"}, "factor": {"type": "number", "default": 2}, "pause": {"type": "number", "default": 0}},
+        {"result": {"type": "uri_folder"}},
+    )
+
+
+def first_step(factor: float = 3) -> dict[str, Any]:
+    """An inline command step: no input file, so it starts from 1."""
+    return {
+        "type": "command",
+        "code": "src",
+        "command": "python scale.py - ${{inputs.factor}} ${{outputs.result}}",
+        "environment": STACK_PYTHON,
+        "inputs": {"factor": factor},
+        "outputs": {"result": {"type": "uri_folder"}},
+    }
+
+
+def pipeline(jobs: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"type": "pipeline", "settings": {"default_compute": "azureml:cpu"}, "jobs": jobs, **fields}
+
+
+def submit(backend: LocalBackend, workspace: dict[str, Any], project: Path, definition: dict[str, Any], name: str) -> dict[str, Any]:
+    return backend.submit_job(job_props(workspace, definition, project, name=name, key="pipeline"))
+
+
+def value(outs: dict[str, Any], output: str) -> float:
+    return float((Path(outs["outputs"][output]) / "value.txt").read_text())
+
+
+def step_record(workspace: dict[str, Any], job: str, step: str) -> dict[str, Any]:
+    return json.loads((Path(workspace["root"]) / "jobs" / job / "steps" / step / "step.json").read_text())
+
+
+def step_log(workspace: dict[str, Any], job: str, step: str) -> str:
+    return (Path(workspace["root"]) / "jobs" / job / "steps" / step / "user_logs" / "std_log.txt").read_text()
+
+
+def test_a_two_step_pipeline_passes_the_first_steps_output_to_the_second(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    definition = pipeline(
+        {
+            "start": first_step(factor=3),
+            "double": {
+                "component": scale,
+                "inputs": {"source": "${{parent.jobs.start.outputs.result}}"},
+                "outputs": {"result": "${{parent.outputs.final}}"},
+            },
+        },
+        outputs={"final": {"type": "uri_folder"}},
+    )
+    outs = submit(backend, workspace, project, definition, "two-steps")
+    assert outs["status"] == "Completed"
+    assert value(outs, "start.result") == 3.0
+    assert value(outs, "double.result") == 6.0  # the component's default factor, 2
+    assert value(outs, "final") == 6.0  # the pipeline's output is the step's
+    assert "scaled 3.0 by 2.0" in step_log(workspace, "two-steps", "double")
+
+
+def test_each_step_is_a_child_run_of_the_pipelines_run(backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str) -> None:
+    definition = pipeline(
+        {"start": first_step(), "double": {"component": scale, "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}}}
+    )
+    submit(backend, workspace, project, definition, "runs")
+    client = MlflowClient(tracking_uri=f"sqlite:///{workspace['root']}/mlflow.db")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    parent = next(run for run in runs if run.info.run_name == "runs")
+    children = {run.info.run_name: run for run in runs if run.data.tags.get(PARENT_RUN_TAG) == parent.info.run_id}
+    assert set(children) == {"start", "double"}
+    assert all(run.info.status == "FINISHED" for run in children.values())
+
+
+def test_a_three_step_pipeline_binds_parent_inputs_and_runs_independent_steps_together(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    """`left` and `right` both need `start` only: they run at the same time (two slots), then `join` after both."""
+    join = component(
+        project,
+        "join",
+        "python -c \"import sys; a, b, o = sys.argv[1:]; open(o + '/value.txt', 'w').write(str("
+        "float(open(a + '/value.txt').read()) + float(open(b + '/value.txt').read())))\" "
+        "${{inputs.a}} ${{inputs.b}} ${{outputs.result}}",
+        {"a": {"type": "uri_folder"}, "b": {"type": "uri_folder"}},
+        {"result": {"type": "uri_folder"}},
+    )
+    slow = {"pause": 1.5}
+    definition = pipeline(
+        {
+            "start": first_step(factor=1),
+            "left": {
+                "component": scale,
+                "inputs": {"source": "${{parent.jobs.start.outputs.result}}", "factor": "${{parent.inputs.left_factor}}", **slow},
+            },
+            "right": {"component": scale, "inputs": {"source": "${{parent.jobs.start.outputs.result}}", "factor": 10, **slow}},
+            "join": {
+                "component": join,
+                "inputs": {"a": "${{parent.jobs.left.outputs.result}}", "b": "${{parent.jobs.right.outputs.result}}"},
+                "outputs": {"result": "${{parent.outputs.total}}"},
+            },
+        },
+        inputs={"left_factor": 5},
+        outputs={"total": {"type": "uri_folder"}},
+    )
+    outs = submit(backend, workspace, project, definition, "three-steps")
+    assert value(outs, "left.result") == 5.0
+    assert value(outs, "right.result") == 10.0
+    assert value(outs, "total") == 15.0
+    left, right, joined = (step_record(workspace, "three-steps", step) for step in ("left", "right", "join"))
+    assert left["started"] < right["ended"] and right["started"] < left["ended"]  # they overlapped
+    assert joined["started"] >= max(left["ended"], right["ended"])
+
+
+def test_a_failed_middle_step_fails_the_pipeline_with_its_name_and_log_while_independent_steps_finish(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    broken = component(project, "broken", "python fail.py ${{inputs.source}}", {"source": {"type": "uri_folder"}}, {})
+    definition = pipeline(
+        {
+            "start": first_step(),
+            "check": {"component": broken, "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}},
+            "after": {"component": scale, "inputs": {"source": "${{parent.jobs.check.outputs.result}}"}},
+            "aside": {"component": scale, "inputs": {"source": "${{parent.jobs.start.outputs.result}}", "pause": 1}},
+        }
+    )
+    with pytest.raises(JobFailedError) as failed:
+        submit(backend, workspace, project, definition, "broken")
+    message = str(failed.value)
+    assert message.startswith("pipeline broken: step check failed; not run, since they need its outputs: after")
+    assert "exit status 3" in message and "the data is not what I expected" in message
+    assert step_record(workspace, "broken", "aside")["status"] == "Completed"
+    assert not (Path(workspace["root"]) / "jobs" / "broken" / "steps" / "after").exists()
+    # A pipeline runs once per name, as a job does: the failure stays until what runs changes.
+    with pytest.raises(JobFailedError, match="failed earlier"):
+        submit(backend, workspace, project, definition, "broken")
+
+
+def test_a_sweep_step_tunes_a_components_input_and_hands_the_best_trial_on(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    trial = component(project, "trial", "python trial.py ${{inputs.x}} ${{outputs.result}}", {"x": {"type": "number"}}, {"result": {}})
+    definition = pipeline(
+        {
+            "tune": {
+                "type": "sweep",
+                "trial": trial,
+                "search_space": {"x": {"type": "choice", "values": [0.9, 0.3]}},
+                "sampling_algorithm": "grid",
+                "objective": {"goal": "minimize", "primary_metric": "loss"},
+                "limits": {"max_total_trials": 2, "max_concurrent_trials": 2},
+                "outputs": {"result": {"type": "uri_folder"}},
+            },
+            "double": {"component": scale, "inputs": {"source": "${{parent.jobs.tune.outputs.result}}"}},
+        }
+    )
+    outs = submit(backend, workspace, project, definition, "tuned")
+    assert value(outs, "tune.result") == 0.3  # the best trial's
+    assert value(outs, "double.result") == 0.6
+
+
+def test_a_nested_pipeline_component_runs_its_steps_with_the_outer_bindings(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    inner = {
+        "type": "pipeline",
+        "inputs": {"source": {"type": "uri_folder"}},
+        "outputs": {"result": {"type": "uri_folder"}},
+        "jobs": {
+            "twice": {"component": scale, "inputs": {"source": "${{parent.inputs.source}}"}},
+            "again": {
+                "component": scale,
+                "inputs": {"source": "${{parent.jobs.twice.outputs.result}}"},
+                "outputs": {"result": "${{parent.outputs.result}}"},
+            },
+        },
+    }
+    (project / "inner.yml").write_text(yaml.safe_dump(inner))
+    definition = pipeline(
+        {
+            "start": first_step(factor=3),
+            "inner": {"type": "pipeline", "component": "./inner.yml", "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}},
+        }
+    )
+    outs = submit(backend, workspace, project, definition, "nested")
+    assert value(outs, "inner.result") == 12.0
+    assert "scaled 6.0 by 2.0" in step_log(workspace, "nested", "inner/again")
+
+
+def test_a_step_naming_a_registered_component_runs_that_version(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    body = yaml.safe_load((project / "scale.yml").read_text())
+    backend.put_component({"workspace": workspace, "name": "scale", "version": "7", "definition": body, "base_dir": str(project)})
+    definition = pipeline(
+        {
+            "start": first_step(),
+            "double": {"component": "azureml:scale@latest", "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}},
+        }
+    )
+    outs = submit(backend, workspace, project, definition, "registered")
+    assert value(outs, "double.result") == 6.0
