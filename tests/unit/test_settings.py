@@ -69,7 +69,7 @@ def test_secure_defaults() -> None:
 
 def test_unknown_top_level_key_is_named() -> None:
     message = error_of({"target": "local", "computes": []}, stack="local")
-    assert message.startswith("stacks/Pulumi.local.yaml: azureml-training:computes: unknown key (known keys: compute, data,")
+    assert message.startswith("stacks/Pulumi.local.yaml: azureml-training:computes: unknown key (known keys: components, compute, data,")
 
 
 def test_unknown_nested_key_is_named_with_its_path() -> None:
