@@ -201,5 +201,6 @@ def test_a_local_stack_with_an_automl_job_fails_its_preview_naming_the_file_and_
     with pytest.raises(SettingsError) as refused:
         run_stack("local", config={"target": "local", "jobs": [{"file": automl, "key": "automl"}]})
     assert str(refused.value) == (
-        f"stacks/Pulumi.local.yaml: {automl}: type: automl jobs run only on Azure ML (the local target runs command, sweep and pipeline jobs)"
+        f"stacks/Pulumi.local.yaml: {automl}: type: automl jobs run only on Azure ML "
+        "(the local target runs command, sweep and pipeline jobs)"
     )
