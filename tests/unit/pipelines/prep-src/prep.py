@@ -1,1 +1,1 @@
-print('prep')
+print("prep")

@@ -1,1 +1,1 @@
-print('report')
+print("report")

@@ -1,1 +1,1 @@
-print('score')
+print("score")

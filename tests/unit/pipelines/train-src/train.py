@@ -1,1 +1,1 @@
-print('train')
+print("train")
