@@ -245,9 +245,9 @@ def test_jobs_on_one_compute_never_exceed_the_workspaces_concurrency(tmp_path: P
     assert a_end <= b_start or b_end <= a_start
 
 
-def test_pipeline_jobs_are_refused(backend: LocalBackend, workspace: dict, project: Path) -> None:
-    with pytest.raises(UnsupportedLocallyError, match="pipeline jobs run only on Azure ML"):
-        submit(backend, workspace, project, {"type": "pipeline", "jobs": {}})
+def test_automl_jobs_are_refused(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    with pytest.raises(UnsupportedLocallyError, match=r"automl jobs run only on Azure ML \(the local target runs command, sweep and pipeline"):
+        submit(backend, workspace, project, {"type": "automl", "task": "classification"})
 
 
 @pytest.mark.usefixtures("stack_python")
