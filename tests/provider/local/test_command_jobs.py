@@ -246,7 +246,9 @@ def test_jobs_on_one_compute_never_exceed_the_workspaces_concurrency(tmp_path: P
 
 
 def test_automl_jobs_are_refused(backend: LocalBackend, workspace: dict, project: Path) -> None:
-    with pytest.raises(UnsupportedLocallyError, match=r"automl jobs run only on Azure ML \(the local target runs command, sweep and pipeline"):
+    with pytest.raises(
+        UnsupportedLocallyError, match=r"automl jobs run only on Azure ML \(the local target runs command, sweep and pipeline"
+    ):
         submit(backend, workspace, project, {"type": "automl", "task": "classification"})
 
 
