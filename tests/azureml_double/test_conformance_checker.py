@@ -257,3 +257,12 @@ def test_the_distilled_fixture_gives_the_same_verdicts(session, tmp_path):
     assert check(folder, [], from_recordings.append).failing == 1
     assert check(fixture, [], from_fixture.append).failing == 1
     assert from_fixture == from_recordings
+
+
+def test_differences_can_be_listed_once_per_operation(session, tmp_path, capsys):
+    entries = copy.deepcopy(session)
+    _add_key(entries)
+    code, out = run_checker(write_recording(tmp_path, entries), capsys, "--by-operation")
+    grouped = out.split("differences by operation:\n", 1)[1].splitlines()
+    assert grouped[:2] == ["PUT …/environments/{name}/versions/{version}", "    1x missing-key properties.stage"]
+    assert code == 1

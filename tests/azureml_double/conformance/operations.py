@@ -1,10 +1,11 @@
 """The Azure ML operations the provider makes, as (method, path template, api-versions).
 
 Derived from what ``components/provider/azure/*`` calls through azure-ai-ml 1.35.2 (the pinned SDK), and
-measured: ``python -m tests.azureml_double.conformance.survey`` runs the provider's Azure tests with every request
-logged and lists what this table misses or never sees. An exchange of a recording is in scope when its method and path match a row; its api-version is
-replayed as recorded when the SDK sends it, else as the api-version the SDK sends for that operation (the
-provider never sends another one, so that is the answer that matters).
+measured: ``python -m tests.azureml_double.conformance.survey`` runs the provider's Azure tests with every
+request logged and lists what this table misses or never sees. An exchange of a recording is in scope when its
+method and path match a row; its api-version is replayed as recorded when the SDK sends it, else as the
+api-version the SDK sends for that operation (the provider never sends another one, so that is the answer that
+matters).
 """
 
 from __future__ import annotations

@@ -21,7 +21,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.azureml_double.conformance.operations import LRO_HEADERS, LRO_POLL, WORKSPACE_PREFIX, Operation, find_operation
+from tests.azureml_double.conformance.operations import (
+    HISTORY_PREFIX,
+    LRO_HEADERS,
+    LRO_POLL,
+    WORKSPACE_PREFIX,
+    Operation,
+    find_operation,
+)
 from tests.azureml_double.conformance.recording import Exchange
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
@@ -102,11 +109,12 @@ def out_of_scope_reason(exchange: Exchange) -> str:
 
 def rough_template(path: str) -> str:
     """``…/computes/{}`` for a workspace path: every second segment below the workspace is a name."""
-    match = WORKSPACE_PREFIX.match(path)
-    if not match:
-        return re.sub(r"/[0-9a-f-]{32,}|/\d{3,}", "/{}", path)
-    parts = [p for p in (match.group("rest") or "").split("/") if p]
-    return "…" + "".join(f"/{p}" if i % 2 == 0 else "/{}" for i, p in enumerate(parts))
+    for prefix, label in ((WORKSPACE_PREFIX, "…"), (HISTORY_PREFIX, "history:")):
+        match = prefix.match(path)
+        if match:
+            parts = [p for p in (match.group("rest") or "").split("/") if p]
+            return label + "".join(f"/{p}" if i % 2 == 0 else "/{}" for i, p in enumerate(parts))
+    return re.sub(r"/[0-9a-f-]{32,}|/\d{3,}", "/{}", path)
 
 
 # ------------------------------------------------------------------------------------------ seeds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,6 +56,21 @@ def _row(result: StepResult, allowances: list[Allowance], write: Callable[[str],
     if result.seen and any(d.time_dependent for d in open_differences):
         write(f"         while its clock moved {_ticks(result.ticks)}, the double answered {' -> '.join(result.seen)}")
     return not open_differences
+
+
+def by_operation(results: list[PlanResult], allowances: list[Allowance], write: Callable[[str], None] = print) -> None:
+    """Each operation's open differences, once each with how often they occur: the to-do list of the double."""
+    grouped: dict[str, Counter[str]] = {}
+    for result in results:
+        for step_result in result.results:
+            operation = step_result.step.operation
+            for difference in step_result.differences:
+                if allowed_by(allowances, operation, difference) is None:
+                    grouped.setdefault(operation.label(), Counter())[str(difference)[:200]] += 1
+    for label, differences in grouped.items():
+        write(label)
+        for text, count in differences.most_common():
+            write(f"  {count:>3}x {text}")
 
 
 def _ticks(n: int) -> str:
