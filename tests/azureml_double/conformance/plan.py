@@ -33,7 +33,7 @@ from tests.azureml_double.conformance.recording import Exchange
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 # Kinds a seed can create, and the ARM id of one resource of each kind.
-SEEDABLE = ("computes", "environments", "codes", "data", "models", "components", "datastores")
+SEEDABLE = ("computes", "datastores", "codes", "environments", "data", "models", "components")
 _RESOURCE = re.compile(
     r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+"
     r"/(?P<kind>" + "|".join(SEEDABLE) + r")/(?P<name>[^/?\s\"']+)(?:/versions/(?P<version>[^/?\s\"']+))?",
@@ -119,17 +119,22 @@ def rough_template(path: str) -> str:
 
 # ------------------------------------------------------------------------------------------ seeds
 def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
+    """Seeds in an order that makes what a seed references first (computes, datastores, codes, ... components)."""
     created: set[str] = set()
     seeds: dict[str, Seed] = {}
 
     def add(seed: Seed) -> None:
-        if seed.key not in created and seed.key not in seeds:
-            seeds[seed.key] = seed
+        if seed.key in created or seed.key in seeds:
+            return
+        seeds[seed.key] = seed
+        for referenced in _references_in(seed.properties, "", f"referenced by the seed {seed.kind}/{seed.name}"):
+            add(referenced)
 
     for exchange in exchanges:
         scoped = id(exchange) in in_scope
         if exchange.method == "PUT" and exchange.succeeded:
-            made = _resource_at(exchange.path)
+            # The answer's id: the service names some versions itself (anonymous components).
+            made = _resource_at(_id_of(exchange.body) or exchange.path)
             if made is not None and scoped:
                 created.add(made.key)
             elif made is not None and isinstance(exchange.body, dict):
@@ -139,13 +144,18 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
             if scoped:
                 shown += [item for item in exchange.body.get("value") or [] if isinstance(item, dict)]
             for resource in shown:
-                found = _resource_at(str(resource.get("id") or ""))
+                found = _resource_at(_id_of(resource))
                 if found is not None:
                     add(_shown(found, resource, f"returned by #{exchange.index}", exchange))
         if exchange.method in ("PUT", "POST") and exchange.request_body is not None:
-            for seed in _references(exchange):
+            error_text = "" if exchange.succeeded else str(exchange.body)
+            for seed in _references_in(exchange.request_body, error_text, f"referenced by #{exchange.index}"):
                 add(seed)
-    return list(seeds.values())
+    return sorted(seeds.values(), key=lambda seed: SEEDABLE.index(seed.kind))
+
+
+def _id_of(resource: Any) -> str:
+    return str(resource.get("id") or "") if isinstance(resource, dict) else ""
 
 
 def _resource_at(path: str) -> Seed | None:
@@ -167,19 +177,18 @@ def _shown(found: Seed, resource: dict[str, Any], reason: str, exchange: Exchang
     return Seed(found.kind, found.name, found.version, properties, reason)
 
 
-def _references(exchange: Exchange) -> list[Seed]:
-    text = _strings(exchange.request_body)
-    named_in_error = "" if exchange.succeeded else str(exchange.body)
+def _references_in(value: Any, error_text: str, reason: str) -> list[Seed]:
+    """Resources (ARM ids, datastore URIs) a body names, except those an error names: the error is about them."""
     found: list[Seed] = []
-    for string in text:
+    for string in _strings(value):
         for match in _RESOURCE.finditer(string):
             seed = _resource_at(match.group(0))
-            if seed is not None and not _named(seed.name, named_in_error):
-                seed.reason = f"referenced by #{exchange.index}"
+            if seed is not None and not _named(seed.name, error_text):
+                seed.reason = reason
                 found.append(seed)
         for match in _DATASTORE_URI.finditer(string):
-            if not _named(match.group("name"), named_in_error):
-                found.append(Seed("datastores", match.group("name"), None, None, f"referenced by #{exchange.index}"))
+            if not _named(match.group("name"), error_text):
+                found.append(Seed("datastores", match.group("name"), None, None, reason))
     return found
 
 

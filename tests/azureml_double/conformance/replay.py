@@ -52,10 +52,10 @@ def replay(plan: Plan) -> PlanResult:
     with AzureMLDouble() as double:
         client = DoubleClient(double.port)
         try:
-            notes = apply_seeds(double, client, plan.seeds)
+            rewriter = Rewriter(plan.recorded_paths, double.subscription_id, double.resource_group, double.workspace)
+            notes = apply_seeds(double, client, plan.seeds, rewriter)
             for job, outcome in plan.outcomes.items():
                 double.script_job(job, outcome=outcome)
-            rewriter = Rewriter(plan.recorded_paths, double.subscription_id, double.resource_group, double.workspace)
             return PlanResult(plan, _run_steps(plan, double, client, rewriter), notes)
         finally:
             client.close()
