@@ -1,9 +1,10 @@
 """An AmlCompute cluster in the workspace, with its identity's data-plane roles.
 
-The cluster runs as its own system-assigned identity; that identity gets Storage Blob Data
-Reader or Contributor (`storageRole`) on the workspace's storage account and AcrPull on its
-container registry when there is one (see components/rbac.py). The public SSH port is closed
-explicitly: the API's default, NotSpecified, leaves it open on clusters outside a VNet.
+The cluster runs as a user-assigned identity of its own (`id-<workspace>-<cluster>`, see
+components/identity.py for why not its system-assigned one); that identity gets Storage Blob
+Data Reader or Contributor (`storageRole`) on the workspace's storage account and AcrPull on
+its container registry when there is one (see components/rbac.py). The public SSH port is
+closed explicitly: the API's default, NotSpecified, leaves it open on clusters outside a VNet.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
 from components import rbac
+from components.identity import user_assigned_identity
+from components.naming import cluster_identity_name
 from components.settings import ComputeSettings
 from components.workspace import Workspace
 
@@ -46,24 +49,37 @@ def _properties(settings: ComputeSettings) -> ml.AmlComputeArgs:
 
 
 class ComputeCluster(pulumi.ComponentResource):
-    """An AmlCompute cluster named `settings.name`; `compute_name` is its name in the workspace."""
+    """An AmlCompute cluster named `settings.name`; `compute_name` is its name in the workspace, `principal_id` its identity's."""
 
     def __init__(self, name: str, settings: ComputeSettings, workspace: Workspace, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        identity = user_assigned_identity(
+            f"{name}-identity",
+            identity_name=workspace.workspace_name.apply(lambda ws: cluster_identity_name(ws, settings.name)),
+            resource_group=workspace.resource_group_name,
+            location=workspace.location,
+            tags=workspace.tags,
+            opts=child,
+        )
         compute = ml.Compute(
             f"{name}-compute",
             compute_name=settings.name,
             resource_group_name=workspace.resource_group_name,
             workspace_name=workspace.workspace_name,
             location=workspace.location,
-            identity=ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
+            identity=ml.ManagedServiceIdentityArgs(
+                type=ml.ManagedServiceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity.id]
+            ),
             properties=_properties(settings),
-            opts=pulumi.ResourceOptions(parent=self),
+            tags=workspace.tags,
+            opts=child,
         )
         self.compute_name: pulumi.Output[str] = compute.name
-        self.principal_id: pulumi.Output[str] = compute.identity.apply(lambda identity: identity.principal_id if identity else "")
+        self.identity_id: pulumi.Output[str] = identity.id
+        self.principal_id: pulumi.Output[str] = identity.principal_id
         self._grant_roles(name, settings, workspace)
-        self.register_outputs({"compute_name": self.compute_name, "principal_id": self.principal_id})
+        self.register_outputs({"compute_name": self.compute_name, "identity_id": self.identity_id, "principal_id": self.principal_id})
 
     def _grant_roles(self, name: str, settings: ComputeSettings, workspace: Workspace) -> None:
         opts = pulumi.ResourceOptions(parent=self)

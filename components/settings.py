@@ -81,6 +81,91 @@ class ResourceNames(_Settings):
         return _check_name(v, r"[a-zA-Z0-9][-a-zA-Z0-9]{2,62}", "3-63 letters, digits and hyphens, starting with a letter or digit")
 
 
+def _check_arm_id(value: str, kind: str, segment: str) -> str:
+    """`value` is an ARM id whose provider path contains `segment` (e.g. `/subnets/`)."""
+    if not (_ARM_ID.match(value) and segment in value.lower()):
+        raise ValueError(f"{value!r} is not a {kind} resource id")
+    return value
+
+
+class PrivateEndpointSettings(_Settings):
+    """`workspace.privateEndpoint`: where the workspace's private endpoint lives, for its inbound traffic."""
+
+    subnet_id: str
+    # The endpoint goes in the subnet's region; only a virtual network elsewhere needs this.
+    location: str | None = None
+    # Bring-your-own zones (a hub's central DNS): then the stack creates no zones or links.
+    private_dns_zone_ids: list[str] | None = None
+
+    @field_validator("subnet_id")
+    @classmethod
+    def _subnet(cls, v: str) -> str:
+        return _check_arm_id(v, "subnet", "/subnets/")
+
+    @field_validator("private_dns_zone_ids")
+    @classmethod
+    def _zones(cls, v: list[str] | None) -> list[str] | None:
+        for zone in v or []:
+            _check_arm_id(zone, "private DNS zone", "/privatednszones/")
+        return v
+
+
+class FqdnRule(_Settings):
+    """An outbound rule to a host name (wildcards allowed), on ports 80 and 443 only."""
+
+    type: Literal["FQDN"]
+    destination: Annotated[str, Field(pattern=r"^(\*\.)?([a-zA-Z0-9-]+\.)+[a-zA-Z]{2,}$")]
+
+
+class ServiceTagDestination(_Settings):
+    service_tag: str
+    protocol: Literal["TCP", "UDP", "ICMP", "*"] = "TCP"
+    port_ranges: Annotated[str, Field(pattern=r"^(\*|\d+(-\d+)?)(\s*,\s*\d+(-\d+)?)*$")] = "443"
+    action: Literal["Allow", "Deny"] = "Allow"
+
+
+class ServiceTagRule(_Settings):
+    """An outbound rule to an Azure service tag (e.g. `AzureOpenDatasets`)."""
+
+    type: Literal["ServiceTag"]
+    destination: ServiceTagDestination
+
+
+class PrivateEndpointDestination(_Settings):
+    service_resource_id: str
+    subresource_target: str
+    spark_enabled: bool = False
+
+    @field_validator("service_resource_id")
+    @classmethod
+    def _resource(cls, v: str) -> str:
+        return _check_arm_id(v, "", "/providers/")
+
+
+class PrivateEndpointRule(_Settings):
+    """An outbound rule through a private endpoint the managed network creates (e.g. a training-data account)."""
+
+    type: Literal["PrivateEndpoint"]
+    destination: PrivateEndpointDestination
+
+
+OutboundRule = Annotated[FqdnRule | ServiceTagRule | PrivateEndpointRule, Field(discriminator="type")]
+
+# What the example environment's build and the jobs reach outside Azure with AllowOnlyApprovedOutbound:
+# conda (conda-forge is served from conda.anaconda.org) and PyPI. Microsoft's recommended outbound
+# rules for Python packages (how-to-managed-network, "List of recommended outbound rules"):
+# anaconda.com, *.anaconda.com, *.anaconda.org, pypi.org; pip downloads from files.pythonhosted.org.
+# Azure services (Entra ID, ARM, Azure ML, MCR, Monitor, Batch, Front Door) are required rules that
+# Azure ML adds itself.
+DEFAULT_OUTBOUND_RULES: dict[str, OutboundRule] = {
+    "anaconda": FqdnRule(type="FQDN", destination="anaconda.com"),
+    "anaconda-com": FqdnRule(type="FQDN", destination="*.anaconda.com"),
+    "anaconda-org": FqdnRule(type="FQDN", destination="*.anaconda.org"),
+    "pypi": FqdnRule(type="FQDN", destination="pypi.org"),
+    "pythonhosted": FqdnRule(type="FQDN", destination="files.pythonhosted.org"),
+}
+
+
 class WorkspaceSettings(_Settings):
     """`azureml-training:workspace`: the Azure ML workspace and its dependencies."""
 
@@ -101,6 +186,22 @@ class WorkspaceSettings(_Settings):
     hbi: bool = False
     tags: dict[str, str] = Field(default_factory=dict)
     names: ResourceNames = Field(default_factory=ResourceNames)
+    private_endpoint: PrivateEndpointSettings | None = None
+    # Added to (or, with a null value, removed from) DEFAULT_OUTBOUND_RULES.
+    outbound_rules: dict[str, OutboundRule | None] = Field(default_factory=dict)
+
+    @field_validator("outbound_rules")
+    @classmethod
+    def _rule_names(cls, v: dict[str, OutboundRule | None]) -> dict[str, OutboundRule | None]:
+        for name in v:
+            _check_name(name, r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}", "1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        return v
+
+    def approved_outbound(self) -> dict[str, OutboundRule]:
+        """The managed network's user-defined outbound rules: the defaults (approved-outbound only) and the stack's own."""
+        defaults = DEFAULT_OUTBOUND_RULES if self.isolation_mode == "AllowOnlyApprovedOutbound" else {}
+        merged = {**defaults, **self.outbound_rules}
+        return {name: rule for name, rule in merged.items() if rule is not None}
 
     @field_validator("name")
     @classmethod
@@ -133,7 +234,21 @@ class WorkspaceSettings(_Settings):
         if self.resource_group and self.names.resource_group and self.resource_group != self.names.resource_group:
             groups = f"resourceGroup ({self.resource_group!r}) and names.resourceGroup ({self.names.resource_group!r})"
             raise ValueError(f"{groups} disagree: set one")
+        _check_outbound_rules(self.isolation_mode, self.outbound_rules)
         return self
+
+
+def _check_outbound_rules(isolation_mode: str, rules: dict[str, OutboundRule | None]) -> None:
+    """What the managed network accepts: no rules without one; FQDN and service tags only when outbound is restricted."""
+    for name, rule in rules.items():
+        if rule is None:
+            continue
+        if isolation_mode == "Disabled":
+            raise ValueError(f"outboundRules.{name}: outbound rules need a managed network (isolationMode is Disabled)")
+        if rule.type != "PrivateEndpoint" and isolation_mode != "AllowOnlyApprovedOutbound":
+            raise ValueError(
+                f"outboundRules.{name}: {rule.type} rules need isolationMode AllowOnlyApprovedOutbound (all outbound is already allowed)"
+            )
 
 
 class ComputeSettings(_Settings):
@@ -164,9 +279,7 @@ class ComputeSettings(_Settings):
     @field_validator("subnet_id")
     @classmethod
     def _subnet(cls, v: str | None) -> str | None:
-        if v is not None and not (_ARM_ID.match(v) and "/subnets/" in v.lower()):
-            raise ValueError(f"{v!r} is not a subnet resource id")
-        return v
+        return v if v is None else _check_arm_id(v, "subnet", "/subnets/")
 
     @model_validator(mode="after")
     def _nodes(self) -> ComputeSettings:
@@ -278,7 +391,18 @@ class StackSettings(_Settings):
             _check_cluster_network(i, cluster, self.workspace.isolation_mode)
         if self.target == "azure" and not self.workspace.existing and self.workspace.location is None:
             raise ValueError("workspace.location is required to create a workspace (or set workspace.existing: true)")
+        if self.target == "azure" and not self.workspace.existing:
+            _check_private_access(self.workspace)
         return self
+
+
+def _check_private_access(workspace: WorkspaceSettings) -> None:
+    """A workspace closed to the internet is reached through its private endpoint, or not at all."""
+    if workspace.public_network_access == "Disabled" and workspace.private_endpoint is None:
+        raise ValueError(
+            "workspace.privateEndpoint.subnetId: required with publicNetworkAccess Disabled, or this deploy could "
+            "not reach its own workspace (or set workspace.publicNetworkAccess: Enabled)"
+        )
 
 
 def _check_cluster_network(index: int, cluster: ComputeSettings, isolation_mode: str) -> None:

@@ -4,8 +4,16 @@
 Application Insights, a Key Vault (RBAC, soft delete), a Storage account reachable only with
 Entra ID (TLS 1.2, HTTPS, no public blobs, no shared keys unless asked), an optional Container
 Registry without admin user, and the AML workspace with a system-assigned identity that reads
-its system datastores by identity. The deploying principal gets Storage Blob Data Contributor,
-so uploads work with shared keys off.
+its system datastores by identity, its managed network's outbound rules and, when it is closed
+to the internet, its private endpoint (components/network.py). The deploying principal gets
+Storage Blob Data Contributor, so uploads work with shared keys off.
+
+Globally unique names (storage account, vault, registry) hash the subscription in
+(components/naming.py), so they are only known once the deployer's client config is. A stack
+deployed before that scheme keeps the names it has: the derived name inputs are
+`ignore_changes`, so Pulumi compares against the name in the state and never replaces the
+account or vault for a new derived name; only a name set in `workspace.names` is applied to an
+existing resource (and replacing it is then what the user asked for).
 
 Purge on destroy (`workspace.purgeOnDestroy`): the workspace and the vault carry resource hooks
 from `components.teardown` that purge them when they are deleted, so a destroyed stack can be
@@ -30,7 +38,8 @@ from pulumi_azure_native import (
 
 from components import rbac
 from components.naming import AzureNames, derive_names
-from components.settings import WorkspaceSettings
+from components.network import EndpointPlan, workspace_private_endpoint
+from components.settings import OutboundRule, WorkspaceSettings
 from components.teardown import PurgeHooks
 
 TYPE = "azureml-training:index:Workspace"
@@ -46,12 +55,19 @@ class _Plan:
     component: pulumi.ComponentResource
     name: str
     settings: WorkspaceSettings
-    names: AzureNames
+    names: pulumi.Output[AzureNames]
     location: str
     tags: dict[str, str]
 
-    def child(self, protect: bool = False, hooks: pulumi.ResourceHookBinding | None = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self.component, protect=protect, hooks=hooks)
+    def child(
+        self, protect: bool = False, hooks: pulumi.ResourceHookBinding | None = None, keep_name: str | None = None
+    ) -> pulumi.ResourceOptions:
+        """Options of a child; `keep_name` is a name input the state's value wins over (see the module docstring)."""
+        ignore = [keep_name] if keep_name else None
+        return pulumi.ResourceOptions(parent=self.component, protect=protect, hooks=hooks, ignore_changes=ignore)
+
+    def name_of(self, field: str) -> pulumi.Output[str]:
+        return self.names.apply(lambda names: getattr(names, field))
 
 
 class Workspace(pulumi.ComponentResource):
@@ -74,8 +90,9 @@ class Workspace(pulumi.ComponentResource):
             raise ValueError("a new workspace needs a location")
         super().__init__(TYPE, name, None, opts)
         tags = {"project": project, "stack": stack, "managed-by": "pulumi", **settings.tags}
-        plan = _Plan(self, name, settings, derive_names(project, stack, settings), settings.location, tags)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        names = client.subscription_id.apply(lambda subscription: derive_names(project, stack, subscription, settings))
+        plan = _Plan(self, name, settings, names, settings.location, tags)
         hooks = PurgeHooks(name, enabled=settings.purge_on_destroy)
 
         group = _resource_group(plan)
@@ -85,8 +102,13 @@ class Workspace(pulumi.ComponentResource):
         registry = _container_registry(plan, group)
         workspace = _workspace(plan, group, insights, vault, account, registry, hooks.workspace_binding())
         _grant_deployer(plan, client, account)
+        if settings.private_endpoint:
+            endpoint = EndpointPlan(name, group, plan.location, tags, parent=self)
+            endpoint_name = workspace.name.apply(lambda ws: f"pe-{ws}")
+            workspace_private_endpoint(endpoint, settings.private_endpoint, workspace.id, endpoint_name)
 
         self.location: pulumi.Output[str] = pulumi.Output.from_input(plan.location)
+        self.tags: dict[str, str] = tags
         self.subscription_id: pulumi.Output[str] = client.subscription_id
         self.resource_group_name: pulumi.Output[str] = group
         self.storage_account_id: pulumi.Output[str] = account.id
@@ -119,9 +141,9 @@ class Workspace(pulumi.ComponentResource):
 def _resource_group(plan: _Plan) -> pulumi.Output[str]:
     """The name of the group to deploy into: an existing one as named, or a new one."""
     if plan.settings.existing_resource_group:
-        return pulumi.Output.from_input(plan.names.resource_group)
+        return plan.name_of("resource_group")
     group = resources.ResourceGroup(
-        f"{plan.name}-rg", resource_group_name=plan.names.resource_group, location=plan.location, tags=plan.tags, opts=plan.child()
+        f"{plan.name}-rg", resource_group_name=plan.name_of("resource_group"), location=plan.location, tags=plan.tags, opts=plan.child()
     )
     return group.name
 
@@ -129,7 +151,7 @@ def _resource_group(plan: _Plan) -> pulumi.Output[str]:
 def _log_analytics(plan: _Plan, group: pulumi.Output[str]) -> operationalinsights.Workspace:
     return operationalinsights.Workspace(
         f"{plan.name}-log",
-        workspace_name=plan.names.log_analytics,
+        workspace_name=plan.name_of("log_analytics"),
         resource_group_name=group,
         location=plan.location,
         sku=operationalinsights.WorkspaceSkuArgs(name=operationalinsights.WorkspaceSkuNameEnum.PER_GB2018),
@@ -142,7 +164,7 @@ def _log_analytics(plan: _Plan, group: pulumi.Output[str]) -> operationalinsight
 def _application_insights(plan: _Plan, group: pulumi.Output[str], logs: operationalinsights.Workspace) -> applicationinsights.Component:
     return applicationinsights.Component(
         f"{plan.name}-appi",
-        resource_name_=plan.names.application_insights,
+        resource_name_=plan.name_of("application_insights"),
         resource_group_name=group,
         location=plan.location,
         kind="web",
@@ -159,7 +181,7 @@ def _key_vault(
 ) -> keyvault.Vault:
     return keyvault.Vault(
         f"{plan.name}-kv",
-        vault_name=plan.names.key_vault,
+        vault_name=plan.name_of("key_vault"),
         resource_group_name=group,
         location=plan.location,
         properties=keyvault.VaultPropertiesArgs(
@@ -171,14 +193,19 @@ def _key_vault(
             enable_purge_protection=True if plan.settings.purge_protection else None,
         ),
         tags=plan.tags,
-        opts=plan.child(protect=plan.settings.protect, hooks=hooks),
+        opts=plan.child(protect=plan.settings.protect, hooks=hooks, keep_name=_derived(plan, "key_vault", "vaultName")),
     )
+
+
+def _derived(plan: _Plan, field: str, name_input: str) -> str | None:
+    """`name_input` when the name is derived (the state's name then wins), None when the stack file sets it."""
+    return None if getattr(plan.settings.names, field) else name_input
 
 
 def _storage_account(plan: _Plan, group: pulumi.Output[str]) -> storage.StorageAccount:
     return storage.StorageAccount(
         f"{plan.name}-st",
-        account_name=plan.names.storage_account,
+        account_name=plan.name_of("storage_account"),
         resource_group_name=group,
         location=plan.location,
         kind=storage.Kind.STORAGE_V2,
@@ -191,7 +218,7 @@ def _storage_account(plan: _Plan, group: pulumi.Output[str]) -> storage.StorageA
         # The portal and tools sign in with Entra ID rather than asking for keys.
         default_to_o_auth_authentication=True,
         tags=plan.tags,
-        opts=plan.child(protect=plan.settings.protect),
+        opts=plan.child(protect=plan.settings.protect, keep_name=_derived(plan, "storage_account", "accountName")),
     )
 
 
@@ -202,13 +229,13 @@ def _container_registry(plan: _Plan, group: pulumi.Output[str]) -> containerregi
     sku = containerregistry.SkuName.BASIC if plan.settings.isolation_mode == "Disabled" else containerregistry.SkuName.PREMIUM
     return containerregistry.Registry(
         f"{plan.name}-cr",
-        registry_name=plan.names.container_registry,
+        registry_name=plan.name_of("container_registry"),
         resource_group_name=group,
         location=plan.location,
         sku=containerregistry.SkuArgs(name=sku),
         admin_user_enabled=False,
         tags=plan.tags,
-        opts=plan.child(),
+        opts=plan.child(keep_name=_derived(plan, "container_registry", "registryName")),
     )
 
 
@@ -224,7 +251,7 @@ def _workspace(
     settings = plan.settings
     return machinelearningservices.Workspace(
         f"{plan.name}-mlw",
-        workspace_name=plan.names.workspace,
+        workspace_name=plan.name_of("workspace"),
         resource_group_name=group,
         location=plan.location,
         kind="Default",
@@ -232,7 +259,7 @@ def _workspace(
         identity=machinelearningservices.ManagedServiceIdentityArgs(
             type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED
         ),
-        friendly_name=settings.friendly_name or plan.names.workspace,
+        friendly_name=settings.friendly_name or plan.name_of("workspace"),
         application_insights=insights.id,
         key_vault=vault.id,
         storage_account=account.id,
@@ -240,11 +267,43 @@ def _workspace(
         # Shared keys are off on the storage account, so the workspace reaches its datastores as itself.
         system_datastores_auth_mode=machinelearningservices.SystemDatastoresAuthMode.IDENTITY,
         public_network_access=settings.public_network_access,
-        managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
+        managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+            isolation_mode=settings.isolation_mode, outbound_rules=_outbound_rules(settings.approved_outbound()) or None
+        ),
         hbi_workspace=settings.hbi,
         tags=plan.tags,
         opts=plan.child(protect=settings.protect, hooks=hooks),
     )
+
+
+def _outbound_rules(rules: dict[str, OutboundRule]) -> dict[str, pulumi.Input[object]]:
+    """The stack's outbound rules as the managed network takes them, all user-defined."""
+    user_defined = machinelearningservices.RuleCategory.USER_DEFINED
+    converted: dict[str, pulumi.Input[object]] = {}
+    for name, rule in rules.items():
+        if rule.type == "FQDN":
+            converted[name] = machinelearningservices.FqdnOutboundRuleArgs(type="FQDN", category=user_defined, destination=rule.destination)
+        elif rule.type == "ServiceTag":
+            tag = rule.destination
+            converted[name] = machinelearningservices.ServiceTagOutboundRuleArgs(
+                type="ServiceTag",
+                category=user_defined,
+                destination=machinelearningservices.ServiceTagDestinationArgs(
+                    service_tag=tag.service_tag, protocol=tag.protocol, port_ranges=tag.port_ranges, action=tag.action
+                ),
+            )
+        else:
+            target = rule.destination
+            converted[name] = machinelearningservices.PrivateEndpointOutboundRuleArgs(
+                type="PrivateEndpoint",
+                category=user_defined,
+                destination=machinelearningservices.PrivateEndpointDestinationArgs(
+                    service_resource_id=target.service_resource_id,
+                    subresource_target=target.subresource_target,
+                    spark_enabled=target.spark_enabled,
+                ),
+            )
+    return converted
 
 
 def _grant_deployer(plan: _Plan, client: pulumi.Output[authorization.GetClientConfigResult], account: storage.StorageAccount) -> None:

@@ -46,6 +46,11 @@ STORAGE = "azure-native:storage:StorageAccount"
 REGISTRY = "azure-native:containerregistry:Registry"
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
 COMPUTE = "azure-native:machinelearningservices:Compute"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE = "azure-native:privatedns:PrivateZone"
+ZONE_LINK = "azure-native:privatedns:VirtualNetworkLink"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DELETE = object()  # an override value that removes the key
 
@@ -57,6 +62,9 @@ _ARM_PATHS = {
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
     "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries", "registryName"),
     "azure-native:machinelearningservices:Workspace": ("Microsoft.MachineLearningServices/workspaces", "workspaceName"),
+    "azure-native:managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
+    "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints", "privateEndpointName"),
+    "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones", "privateZoneName"),
 }
 
 
@@ -75,6 +83,7 @@ class Registered:
     id: str
     state: dict[str, Any]
     dependencies: tuple[str, ...] = ()
+    ignore_changes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -102,9 +111,9 @@ class Run:
         return [r for r in self.resources if r.type.startswith("azure-native:")]
 
 
-def arm_id(type_: str, inputs: dict[str, Any]) -> str | None:
+def arm_id(type_: str, inputs: dict[str, Any], subscription: str = SUBSCRIPTION) -> str | None:
     """The ARM id Azure would give a resource of this type with these inputs (None: not an ARM resource we model)."""
-    group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName', '')}"
+    group = f"/subscriptions/{subscription}/resourceGroups/{inputs.get('resourceGroupName', '')}"
     if type_ == "azure-native:resources:ResourceGroup":
         return group
     if type_ in _ARM_PATHS:
@@ -112,6 +121,12 @@ def arm_id(type_: str, inputs: dict[str, Any]) -> str | None:
         return f"{group}/providers/{path}/{inputs[key]}"
     if type_ == "azure-native:machinelearningservices:Compute":
         return f"{group}/providers/Microsoft.MachineLearningServices/workspaces/{inputs['workspaceName']}/computes/{inputs['computeName']}"
+    if type_ == "azure-native:privatedns:VirtualNetworkLink":
+        zone = f"{group}/providers/Microsoft.Network/privateDnsZones/{inputs['privateZoneName']}"
+        return f"{zone}/virtualNetworkLinks/{inputs['virtualNetworkLinkName']}"
+    if type_ == "azure-native:network:PrivateDnsZoneGroup":
+        endpoint = f"{group}/providers/Microsoft.Network/privateEndpoints/{inputs['privateEndpointName']}"
+        return f"{endpoint}/privateDnsZoneGroups/{inputs['privateDnsZoneGroupName']}"
     if type_ == "azure-native:authorization:RoleAssignment":
         return f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{inputs['roleAssignmentName']}"
     return None
@@ -123,26 +138,33 @@ def principal_of(urn: str) -> str:
 
 
 class _AzureMocks(Mocks):
-    def __init__(self, extra_state: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, extra_state: dict[str, dict[str, Any]], subscription: str = SUBSCRIPTION) -> None:
         self.calls: list[str] = []
         self.extra_state = extra_state
+        self.subscription = subscription
 
     def call(self, args: MockCallArgs) -> dict:
         self.calls.append(args.token)
         if args.token == CLIENT_CONFIG:
-            return {"clientId": "deployer-app", "objectId": DEPLOYER, "subscriptionId": SUBSCRIPTION, "tenantId": TENANT}
+            return {"clientId": "deployer-app", "objectId": DEPLOYER, "subscriptionId": self.subscription, "tenantId": TENANT}
         raise AssertionError(f"unexpected provider function call {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
-        resource_id = arm_id(args.typ, args.inputs) or f"{args.name}-id"
+        resource_id = arm_id(args.typ, args.inputs, self.subscription) or f"{args.name}-id"
         name = resource_id.rsplit("/", 1)[-1]
         state.setdefault("name", name)
         if args.typ in _ARM_PATHS or args.typ == "azure-native:machinelearningservices:Compute":
             state.setdefault("azureApiVersion", "mock")
+        if args.typ == IDENTITY:
+            state.update(principalId=principal_of(f"{args.typ}::{args.name}"), clientId=principal_of(resource_id), tenantId=TENANT)
         identity = args.inputs.get("identity")
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type")):
             state["identity"] = {**identity, "principalId": principal_of(f"{args.typ}::{args.name}"), "tenantId": TENANT}
+        if isinstance(identity, dict) and "UserAssigned" in str(identity.get("type")):
+            # ARM answers with a map from each identity's id to its principal (and takes a list of ids).
+            assigned = {uid: {"principalId": principal_of(f"{IDENTITY}::{uid}")} for uid in identity.get("userAssignedIdentities", [])}
+            state["identity"] = {**state.get("identity", identity), "userAssignedIdentities": assigned}
         if args.typ.endswith(("azureml:Environment", "azureml:Data", "azureml:Component")):
             # What the dynamic provider answers: the version's asset id, for jobs to reference.
             state["asset_id"] = f"azureml:{args.inputs['name']}:{args.inputs['version']}"
@@ -176,6 +198,7 @@ class _RecordingMonitor(MockMonitor):
                 id=registration.id,
                 state=registration.state,
                 dependencies=tuple(request.dependencies),
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response
@@ -243,6 +266,7 @@ def run_stack(
     project: str = PROJECT,
     extra_state: dict[str, dict[str, Any]] | None = None,
     secrets: tuple[str, ...] = (),
+    subscription: str = SUBSCRIPTION,
 ) -> Run:
     """Run `program` for `stack` under mocks; `config` replaces the stack file's values, `overrides` patch them.
 
@@ -253,7 +277,7 @@ def run_stack(
     values = apply_overrides(stack_config(stack) if config is None else config, overrides or {})
     secret_keys = [f"{NAMESPACE}:{key}" for key in secrets]
     pulumi.runtime.set_all_config({f"{NAMESPACE}:{k}": _as_config_value(v) for k, v in values.items()}, secret_keys)
-    mocks = _AzureMocks(extra_state or {})
+    mocks = _AzureMocks(extra_state or {}, subscription)
     monitor = _RecordingMonitor(mocks)
     set_root_resource(None)  # a fresh root Stack per run, so exports never leak between runs
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

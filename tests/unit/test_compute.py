@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.compute import idle_duration
-from tests.unit.harness import COMPUTE, WORKSPACE, Run, components_program, run_stack
+from tests.unit.harness import COMPUTE, IDENTITY, WORKSPACE, Run, components_program, run_stack
 
 CLUSTER = "azureml-training:index:ComputeCluster"
 SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/training"
@@ -36,8 +36,24 @@ def test_public_ssh_port_is_closed_explicitly(dev: Run, prod: Run) -> None:
     assert aml(prod)["remoteLoginPortPublicAccess"] == "Disabled"
 
 
-def test_cluster_runs_as_its_own_system_assigned_identity(dev: Run) -> None:
-    assert dev.one(COMPUTE).inputs["identity"] == {"type": "SystemAssigned"}
+def test_cluster_runs_as_its_user_assigned_identity_only(dev: Run) -> None:
+    """No system-assigned identity: Azure ML's own AcrPull grant to one would clash with ours, and MLflow needs a user-assigned one."""
+    identity = dev.one(IDENTITY)
+    assert dev.one(COMPUTE).inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [identity.id]}
+    assert identity.inputs["resourceName"] == "id-mlw-azureml-training-dev-cpu-cluster"
+    assert identity.parent == dev.one(CLUSTER).urn
+
+
+def test_each_cluster_has_an_identity_of_its_own() -> None:
+    run = run_stack("dev", {"compute": [{"name": "cpu"}, {"name": "gpu"}]}, program=components_program)
+    attached = [r.inputs["identity"]["userAssignedIdentities"] for r in run.of_type(COMPUTE)]
+    assert sorted(attached) == sorted([i.id] for i in run.of_type(IDENTITY))
+    assert len(run.of_type(IDENTITY)) == 2
+
+
+def test_cluster_identity_lives_beside_the_workspace(dev: Run) -> None:
+    identity, workspace = dev.one(IDENTITY).inputs, dev.one(WORKSPACE).inputs
+    assert (identity["resourceGroupName"], identity["location"]) == (workspace["resourceGroupName"], workspace["location"])
 
 
 def test_cluster_lives_in_the_workspace_under_its_settings_name(dev: Run) -> None:

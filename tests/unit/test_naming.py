@@ -1,4 +1,9 @@
-"""Names derived from project and stack follow Azure's rules; overrides win."""
+"""Names derived from subscription, resource group, project and stack follow Azure's rules; overrides win.
+
+Storage account, key vault and container registry names are DNS names shared by all of Azure
+(https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules):
+two deployers of the same project and stack must not get the same ones.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from components.naming import derive_names
 from components.settings import ResourceNames, WorkspaceSettings
 
 PROJECT = "azureml-training"
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
+OTHER_SUBSCRIPTION = "11111111-1111-4111-8111-111111111111"
 
 ODD_INPUTS = [
     ("azureml-training", "dev"),
@@ -23,8 +30,12 @@ ODD_INPUTS = [
 ]
 
 
-def names(project: str, stack: str, **workspace: object) -> naming.AzureNames:
-    return derive_names(project, stack, WorkspaceSettings.model_validate(workspace))
+def names(project: str, stack: str, subscription: str = SUBSCRIPTION, **workspace: object) -> naming.AzureNames:
+    return derive_names(project, stack, subscription, WorkspaceSettings.model_validate(workspace))
+
+
+def tag_of(project: str, stack: str, subscription: str = SUBSCRIPTION, group: str | None = None) -> str:
+    return naming.global_suffix(subscription, group or naming.resource_group_name(project, stack), project, stack)
 
 
 def test_names_are_the_type_prefix_then_project_and_stack() -> None:
@@ -35,12 +46,47 @@ def test_names_are_the_type_prefix_then_project_and_stack() -> None:
     assert derived.log_analytics == "log-azureml-training-dev"
 
 
-def test_globally_unique_names_end_in_the_suffix_of_project_and_stack() -> None:
+def test_globally_unique_names_end_in_the_suffix_of_subscription_group_project_and_stack() -> None:
     derived = names(PROJECT, "dev")
-    tag = naming.suffix(PROJECT, "dev")
-    assert derived.storage_account == f"stazuremltrainidev{tag}"
-    assert derived.key_vault == f"kv-azureml-tr-dev-{tag}"
+    tag = tag_of(PROJECT, "dev")
+    assert derived.storage_account == f"stazuremltraidev{tag}"
+    assert derived.key_vault == f"kv-azureml-dev-{tag}"
     assert derived.container_registry == f"crazuremltrainingdev{tag}"
+
+
+GLOBAL = ("storage_account", "key_vault", "container_registry")
+
+
+@pytest.mark.parametrize("field", GLOBAL)
+def test_two_subscriptions_deploying_the_same_stack_get_different_global_names(field: str) -> None:
+    assert getattr(names(PROJECT, "dev"), field) != getattr(names(PROJECT, "dev", OTHER_SUBSCRIPTION), field)
+
+
+@pytest.mark.parametrize("field", GLOBAL)
+def test_two_resource_groups_of_one_subscription_get_different_global_names(field: str) -> None:
+    assert getattr(names(PROJECT, "dev", resourceGroup="rg-a"), field) != getattr(names(PROJECT, "dev", resourceGroup="rg-b"), field)
+
+
+def test_the_same_subscription_always_gets_the_same_names() -> None:
+    assert names(PROJECT, "dev") == names(PROJECT, "dev")
+    assert names(PROJECT, "dev") == names(PROJECT, "dev", SUBSCRIPTION.upper()), "subscription ids compare case-insensitively"
+    upper, lower = names(PROJECT, "dev", resourceGroup="RG-Team"), names(PROJECT, "dev", resourceGroup="rg-team")
+    assert [getattr(upper, f) for f in GLOBAL] == [getattr(lower, f) for f in GLOBAL], "so do group names"
+
+
+def test_global_suffix_is_a_stable_hash_of_all_four() -> None:
+    assert naming.global_suffix(SUBSCRIPTION, "rg-azureml-training-dev", PROJECT, "dev") == "c1c2382a"
+    assert re.fullmatch(r"[0-9a-f]{8}", naming.global_suffix("s", "g", "p", "x"))
+    scopes = [("s", "g", "p", "x"), ("t", "g", "p", "x"), ("s", "h", "p", "x"), ("s", "g", "q", "x"), ("s", "g", "p", "y")]
+    variants = {naming.global_suffix(*scope) for scope in scopes}
+    assert len(variants) == 5
+
+
+def test_names_unique_within_their_group_do_not_depend_on_the_subscription() -> None:
+    """Resource group, workspace and monitoring names stay what they were, so no deployed stack sees them change."""
+    here, there = names(PROJECT, "dev"), names(PROJECT, "dev", OTHER_SUBSCRIPTION)
+    for field in ("resource_group", "workspace", "application_insights", "log_analytics"):
+        assert getattr(here, field) == getattr(there, field), field
 
 
 def test_suffix_is_a_stable_hash_of_project_and_stack_only() -> None:
@@ -86,18 +132,19 @@ def test_every_derived_name_is_one_azure_accepts(project: str, stack: str) -> No
 def test_long_project_and_stack_names_are_cut_to_the_azure_limit(field: str, limit: int) -> None:
     derived = getattr(names("a" * 200, "b" * 200), field)
     assert len(derived) == limit
-    assert derived.endswith(naming.suffix("a" * 200, "b" * 200))
+    tag = tag_of("a" * 200, "b" * 200) if field in GLOBAL else naming.suffix("a" * 200, "b" * 200)
+    assert derived.endswith(tag)
 
 
 def test_a_shortened_name_keeps_the_stack_visible() -> None:
     project = "a-very-long-project-name-indeed"
-    assert names(project, "prod").key_vault == f"kv-a-very-lo-prod-{naming.suffix(project, 'prod')}"
+    assert names(project, "prod").key_vault == f"kv-a-very-prod-{tag_of(project, 'prod')}"
 
 
 def test_stacks_whose_shortened_names_look_alike_get_different_suffixes() -> None:
     first, second = names("p" * 60, "feature-branch-one"), names("p" * 60, "feature-branch-two")
-    for field in ("workspace", "storage_account", "key_vault", "resource_group"):
-        assert getattr(first, field)[:-6] == getattr(second, field)[:-6], field
+    for field, length in (("workspace", 6), ("resource_group", 6), ("storage_account", 8), ("key_vault", 8)):
+        assert getattr(first, field)[:-length] == getattr(second, field)[:-length], field
         assert getattr(first, field) != getattr(second, field), field
 
 
@@ -111,13 +158,13 @@ def test_names_that_clean_up_to_the_same_text_stay_apart() -> None:
 def test_odd_characters_become_single_hyphens_or_vanish() -> None:
     derived = names("My_Project.v2", "feature/JIRA-123")
     assert derived.resource_group == "rg-my-project-v2-feature-jira-123"
-    assert derived.storage_account.startswith("stmyprojecfeaturej")
+    assert derived.storage_account.startswith("stmyprojefeature")
 
 
 def test_project_and_stack_of_only_symbols_still_give_valid_unique_names() -> None:
     derived = names("___", "...")
     tag = naming.suffix("___", "...")
-    assert (derived.log_analytics, derived.workspace, derived.storage_account) == (f"log-{tag}", f"mlw-{tag}", f"st{tag}")
+    assert (derived.log_analytics, derived.workspace, derived.storage_account) == (f"log-{tag}", f"mlw-{tag}", f"st{tag_of('___', '...')}")
 
 
 def test_overrides_win_over_derived_names() -> None:
@@ -139,3 +186,10 @@ def test_overrides_win_over_derived_names() -> None:
 
 def test_resource_group_can_also_be_set_under_names() -> None:
     assert names(PROJECT, "dev", names={"resourceGroup": "shared-rg"}).resource_group == "shared-rg"
+
+
+def test_cluster_identity_is_named_for_its_workspace_and_cluster_within_the_identity_rules() -> None:
+    name = naming.cluster_identity_name("w" * 33, "c" * 16)
+    assert name == f"id-{'w' * 33}-{'c' * 16}"
+    # User-assigned identities: 3-128 letters, digits, '-' and '_', starting with a letter or digit.
+    assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}", name)

@@ -16,7 +16,7 @@ EXISTING = {
 SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/training"
 
 
-def test_dev_stack_creates_one_workspace_with_its_dependencies_and_one_cluster() -> None:
+def test_dev_stack_creates_one_workspace_with_its_dependencies_and_one_cluster_with_its_identity() -> None:
     run = run_stack("dev")
     assert sorted(r.type.split(":", 1)[1] for r in run.azure) == [
         "applicationinsights:Component",
@@ -25,6 +25,7 @@ def test_dev_stack_creates_one_workspace_with_its_dependencies_and_one_cluster()
         "keyvault:Vault",
         "machinelearningservices:Compute",
         "machinelearningservices:Workspace",
+        "managedidentity:UserAssignedIdentity",
         "operationalinsights:Workspace",
         "resources:ResourceGroup",
         "storage:StorageAccount",

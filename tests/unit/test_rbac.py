@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from components import rbac
-from tests.unit.harness import ASSIGNMENT, COMPUTE, DEPLOYER, REGISTRY, STORAGE, SUBSCRIPTION, Run, components_program, run_stack
+from tests.unit.harness import ASSIGNMENT, COMPUTE, DEPLOYER, IDENTITY, REGISTRY, STORAGE, SUBSCRIPTION, Run, components_program, run_stack
 
 
 def role_id(role: str) -> str:
@@ -21,7 +21,10 @@ def grants(run: Run) -> set[tuple[str, str, str, str | None]]:
 
 
 def cluster_identity(run: Run) -> str:
-    return run.one(COMPUTE).state["identity"]["principalId"]
+    """The principal of the one cluster's user-assigned identity (the identity attached to the compute)."""
+    (attached,) = run.one(COMPUTE).inputs["identity"]["userAssignedIdentities"]
+    (identity,) = [r for r in run.of_type(IDENTITY) if r.id == attached]
+    return identity.state["principalId"]
 
 
 def test_role_constants_are_the_azure_built_in_role_ids() -> None:
@@ -50,7 +53,7 @@ def test_storage_role_reader_grants_blob_data_reader() -> None:
 
 def test_each_cluster_gets_its_own_grants() -> None:
     run = run_stack("prod", {"compute": [{"name": "cpu"}, {"name": "gpu", "storageRole": "Reader"}]}, program=components_program)
-    principals = {r.state["identity"]["principalId"] for r in run.of_type(COMPUTE)}
+    principals = {r.state["principalId"] for r in run.of_type(IDENTITY)}
     granted = {principal for _, _, principal, kind in grants(run) if kind == "ServicePrincipal"}
     assert granted == principals
     assert len(run.of_type(ASSIGNMENT)) == 5  # two per cluster, one for the deployer

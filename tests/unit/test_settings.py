@@ -61,7 +61,7 @@ def test_workspace_and_compute_read_camel_case_keys_into_typed_fields() -> None:
 
 
 def test_secure_defaults() -> None:
-    workspace = load({"workspace": {"location": "westeurope"}}).workspace
+    workspace = load({"workspace": {"location": "westeurope", "privateEndpoint": {"subnetId": SUBNET}}}).workspace
     assert workspace.public_network_access == "Disabled"
     assert workspace.storage_shared_key_access is False
     assert workspace.purge_on_destroy is False
@@ -190,7 +190,7 @@ SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtua
 
 
 def test_nodes_without_public_ips_need_a_subnet_or_a_managed_network() -> None:
-    workspace = {"location": "westeurope", "isolationMode": "Disabled"}
+    workspace = {"location": "westeurope", "isolationMode": "Disabled", "publicNetworkAccess": "Enabled"}
     message = error_of({"workspace": workspace, "compute": [{"name": "cpu", "nodePublicIp": False}]})
     assert message == (
         "stacks/Pulumi.dev.yaml: azureml-training:compute[0].nodePublicIp: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.naming import global_suffix
 from tests.unit.harness import (
     DEPLOYER,
     INSIGHTS,
@@ -19,6 +20,7 @@ from tests.unit.harness import (
 )
 
 COMPONENT = "azureml-training:index:Workspace"
+SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/endpoints"
 
 
 def test_storage_account_takes_only_entra_id_over_tls12_and_https(dev: Run) -> None:
@@ -85,7 +87,7 @@ def test_prod_workspace_is_private_with_only_approved_outbound(prod: Run) -> Non
 
 
 def test_public_network_access_defaults_to_disabled() -> None:
-    run = run_stack("dev", {"workspace": {"location": "westeurope"}}, program=components_program)
+    run = run_stack("dev", {"workspace": {"location": "westeurope", "privateEndpoint": {"subnetId": SUBNET}}}, program=components_program)
     assert run.one(WORKSPACE).inputs["publicNetworkAccess"] == "Disabled"
 
 
@@ -116,8 +118,9 @@ def test_nothing_is_protected_without_protect(dev: Run) -> None:
 def test_resources_are_named_by_the_naming_rules(dev: Run) -> None:
     assert dev.one(RG).inputs["resourceGroupName"] == "rg-azureml-training-dev"
     assert dev.one(WORKSPACE).inputs["workspaceName"] == "mlw-azureml-training-dev"
-    assert dev.one(STORAGE).inputs["accountName"] == "stazuremltrainidev9b6883"
-    assert dev.one(VAULT).inputs["vaultName"] == "kv-azureml-tr-dev-9b6883"
+    tag = global_suffix(SUBSCRIPTION, "rg-azureml-training-dev", "azureml-training", "dev")
+    assert dev.one(STORAGE).inputs["accountName"] == f"stazuremltraidev{tag}"
+    assert dev.one(VAULT).inputs["vaultName"] == f"kv-azureml-dev-{tag}"
     assert dev.one(LOGS).inputs["workspaceName"] == "log-azureml-training-dev"
     assert dev.one(INSIGHTS).inputs["resourceName"] == "appi-azureml-training-dev"
 
@@ -175,7 +178,7 @@ def test_attributes_give_the_ids_names_and_urls_callers_need(dev: Run) -> None:
         "workspace_id": workspace_id,
         "studio_url": f"https://ml.azure.com/?wsid={workspace_id}",
         "mlflow_tracking_uri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{workspace_id}",
-        "storage_account_name": "stazuremltrainidev9b6883",
+        "storage_account_name": dev.one(STORAGE).inputs["accountName"],
     }
 
 
