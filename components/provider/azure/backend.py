@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.provider.azure import components, data, datastores, environments, jobs, models
 from components.provider.azure.client import WorkspaceRef, open_client
+from components.provider.azure.errors import explains_unreachable_workspace
 from components.provider.azure.polling import Polling
 from components.provider.backend import Outs, Props
 
@@ -25,6 +26,7 @@ _NO_WORKSPACE = (
 )
 
 
+@explains_unreachable_workspace
 class AzureBackend:
     """Environments, datastores, data, jobs and models in one Azure ML workspace."""
 
@@ -37,6 +39,10 @@ class AzureBackend:
     @cached_property
     def ml(self) -> MLClient:
         return open_client(self._workspace, self._client_options)
+
+    @property
+    def workspace_name(self) -> str:
+        return self._workspace.workspace_name
 
     def prepare_workspace(self, props: Props) -> Outs:
         raise NotImplementedError(_NO_WORKSPACE)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 T = TypeVar("T")
@@ -30,6 +31,56 @@ class ModelVersionError(RuntimeError):
 
 class DatastoreError(RuntimeError):
     """A datastore call failed; the message is scrubbed of the datastore's secrets."""
+
+
+class WorkspaceUnreachableError(RuntimeError):
+    """The workspace refuses this machine: it is private, and the deploy runs outside its network."""
+
+
+# The constant part of what Azure ML answers a request from outside a private workspace's network, as
+# users met it: "... none of the workspaces/registries are accessible from outside of the designated
+# private link" (Azure/azure-cli-extensions#6294), "Access to workspace was denied based on workspace
+# private link configuration" (MicrosoftDocs/azure-docs#90426).
+_PRIVATE_LINK_REFUSAL = "private link"
+
+
+def unreachable_workspace(err: BaseException, workspace_name: str) -> WorkspaceUnreachableError | None:
+    """The one-line error for Azure ML's private-link refusal, or None for any other error."""
+    from azure.core.exceptions import HttpResponseError
+
+    if not (isinstance(err, HttpResponseError) and _PRIVATE_LINK_REFUSAL in str(err.message or "").lower()):
+        return None
+    return WorkspaceUnreachableError(
+        f"workspace {workspace_name} is not reachable from where this deploy runs: it accepts requests only through its "
+        "private endpoint. Run `pulumi up` inside its virtual network (a self-hosted agent, VPN or jump host that resolves "
+        "privatelink.api.azureml.ms), or set workspace.publicNetworkAccess: Enabled"
+    )
+
+
+def _explaining_unreachable(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as err:
+            explained = unreachable_workspace(err, self.workspace_name)
+            if explained is None:
+                raise
+            raise explained from None
+
+    return call
+
+
+C = TypeVar("C", bound=type)
+
+
+def explains_unreachable_workspace(cls: C) -> C:
+    """Class decorator: every public method of a backend (whose `workspace_name` names its workspace)
+    turns Azure ML's private-link refusal into WorkspaceUnreachableError, one line instead of an SDK trace."""
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, _explaining_unreachable(member))
+    return cls
 
 
 def is_not_found(err: BaseException) -> bool:
