@@ -161,16 +161,21 @@ def _drop_key(entries: list[dict[str, Any]]) -> None:
 
 
 def _add_key(entries: list[dict[str, Any]]) -> None:
-    entries[0]["ResponseBody"]["properties"]["stage"] = "Development"
+    entries[0]["ResponseBody"]["properties"]["probeOfTheChecker"] = "Development"
 
 
 def _status_code(entries: list[dict[str, Any]]) -> None:
     entries[2]["StatusCode"] = 400
-    entries[2]["ResponseBody"] = {"error": {"code": "UserError", "message": "Unknown compute target 'cpu-cluster'."}}
+    entries[2]["ResponseBody"] = {"error": {"code": "UserError", "message": "The request is invalid."}}
 
 
-def _location(entries: list[dict[str, Any]]) -> None:
-    entries[0]["ResponseHeaders"]["Location"] = ARM + "/somewhere"
+def _toggle_location(entries: list[dict[str, Any]]) -> None:
+    headers = entries[0]["ResponseHeaders"]
+    present = [k for k in headers if k.lower() == "location"]
+    for key in present:
+        del headers[key]
+    if not present:
+        headers["Location"] = ARM + "/somewhere"
 
 
 @pytest.mark.parametrize(
@@ -178,9 +183,9 @@ def _location(entries: list[dict[str, Any]]) -> None:
     [
         (_set_status, "value properties.status: service Bogus"),
         (_drop_key, "extra-key properties.jobType"),
-        (_add_key, "missing-key properties.stage"),
+        (_add_key, "missing-key properties.probeOfTheChecker"),
         (_status_code, "status: service 400, double 201"),
-        (_location, "header Location: service present, double absent"),
+        (_toggle_location, "header Location: service "),
     ],
     ids=["enum value", "key the service lacks", "key the double lacks", "status code", "LRO header"],
 )
@@ -236,12 +241,12 @@ def test_an_allowlisted_difference_passes_and_needs_a_reason(session, tmp_path, 
     _add_key(entries)
     folder = write_recording(tmp_path, entries)
     allowlist = tmp_path / "allowlist.txt"
-    allowlist.write_text("PUT …/environments/* missing-key properties.stage -- the provider never reads a stage\n")
+    allowlist.write_text("PUT …/environments/* missing-key properties.probeOfTheChecker -- the provider never reads it\n")
     code, out = run_checker(folder, capsys, "--allowlist", str(allowlist))
     assert code == 0, out
     assert "ok (1 allowed)" in out
 
-    allowlist.write_text("PUT …/environments/* missing-key properties.stage\n")
+    allowlist.write_text("PUT …/environments/* missing-key properties.probeOfTheChecker\n")
     with pytest.raises(AllowlistError, match="reason"):
         load_allowlist(allowlist)
 
@@ -264,5 +269,14 @@ def test_differences_can_be_listed_once_per_operation(session, tmp_path, capsys)
     _add_key(entries)
     code, out = run_checker(write_recording(tmp_path, entries), capsys, "--by-operation")
     grouped = out.split("differences by operation:\n", 1)[1].splitlines()
-    assert grouped[:2] == ["PUT …/environments/{name}/versions/{version}", "    1x missing-key properties.stage"]
+    assert grouped[:2] == ["PUT …/environments/{name}/versions/{version}", "    1x missing-key properties.probeOfTheChecker"]
     assert code == 1
+
+
+@pytest.mark.parametrize(("message", "seeded"), [("Unknown compute target 'cpu-cluster'.", False), ("The request is invalid.", True)])
+def test_a_rejected_request_seeds_what_it_references_except_what_its_error_names(session, tmp_path, message, seeded):
+    entries = copy.deepcopy(session)
+    _status_code(entries)
+    entries[2]["ResponseBody"]["error"]["message"] = message
+    (plan,) = load_plans(write_recording(tmp_path, entries))
+    assert (("computes", "cpu-cluster") in {(seed.kind, seed.name) for seed in plan.seeds}) is seeded

@@ -30,10 +30,18 @@ class DoubleClient:
         elif body is not None:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
             headers["Content-Type"] = "application/json"
-        self._connection.request(method, path, body=data, headers=headers)
-        response = self._connection.getresponse()
+        try:
+            response = self._exchange(method, path, data, headers)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The double closed a kept-alive connection (e.g. after an error answer): once more on a new one.
+            self._connection.close()
+            response = self._exchange(method, path, data, headers)
         raw = response.read()
         return Answer(response.status, dict(response.getheaders()), _parse(raw, response.getheader("Content-Type") or ""))
+
+    def _exchange(self, method: str, path: str, data: bytes | None, headers: dict[str, str]) -> http.client.HTTPResponse:
+        self._connection.request(method, path, body=data, headers=headers)
+        return self._connection.getresponse()
 
     def close(self) -> None:
         self._connection.close()
