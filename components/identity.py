@@ -3,7 +3,7 @@
 A cluster runs as a user-assigned identity of its own rather than its system-assigned one.
 With shared-key access off (our default), Microsoft lists MLflow and the model registry among
 the scenarios that need a user-assigned identity on the compute for model inputs and outputs
-(how-to-disable-local-auth-storage, "Scenarios for role assignments"), and both example jobs
+(how-to-disable-local-auth-storage, its section on role assignments), and both example jobs
 write `mlflow_model` outputs. It also keeps each grant ours: Azure ML grants AcrPull to a
 cluster's *system* identity by itself, so our own grant to that principal would duplicate it
 and be refused (RoleAssignmentExists); a user-assigned identity gets exactly the roles the

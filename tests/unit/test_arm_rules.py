@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -38,6 +39,11 @@ def graphs(dev: Run, prod: Run) -> dict[str, Run]:
 STACKS = ["dev", "prod", "prod-two-clusters"]
 
 
+def run_stack_name(stack: str) -> str:
+    """The stack file a graph was run from (`prod-two-clusters` is prod with overrides)."""
+    return stack.split("-", 1)[0]
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_taggable_resource_carries_the_stack_tags(graphs: dict[str, Run], stack: str) -> None:
     run = graphs[stack]
@@ -46,10 +52,6 @@ def test_every_taggable_resource_carries_the_stack_tags(graphs: dict[str, Run], 
     for resource in taggable:
         tags = resource.inputs.get("tags") or {}
         assert tags.items() >= {**STACK_TAGS, "stack": run_stack_name(stack)}.items(), resource.name
-
-
-def run_stack_name(stack: str) -> str:
-    return stack.split("-", 1)[0]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -109,7 +111,7 @@ def test_prod_outbound_rules_are_walked_through_their_discriminated_types(graphs
 
 def test_the_walk_refuses_an_enum_value_in_the_wrong_case(dev: Run) -> None:
     workspace = next(r for r in dev.azure if r.type.endswith("machinelearningservices:Workspace"))
-    wrong = type(workspace)(**{**workspace.__dict__, "inputs": {**workspace.inputs, "identity": {"type": "systemAssigned"}}})
+    wrong = replace(workspace, inputs={**workspace.inputs, "identity": {"type": "systemAssigned"}})
     assert check_inputs(wrong).violations == [
         "aml-mlw.identity.type: 'systemAssigned' is not one of ['None', 'SystemAssigned', 'SystemAssigned,UserAssigned', 'UserAssigned']"
     ]
@@ -117,14 +119,14 @@ def test_the_walk_refuses_an_enum_value_in_the_wrong_case(dev: Run) -> None:
 
 def test_the_walk_refuses_an_input_the_resource_does_not_have(dev: Run) -> None:
     account = dev.one(STORAGE)
-    wrong = type(account)(**{**account.__dict__, "inputs": {**account.inputs, "allowSharedKeyAcess": False}})
+    wrong = replace(account, inputs={**account.inputs, "allowSharedKeyAcess": False})
     assert check_inputs(wrong).violations == ["aml-st.allowSharedKeyAcess: not an input of StorageAccountArgs"]
 
 
 def test_the_walk_refuses_a_compute_of_no_known_type(dev: Run) -> None:
     compute = next(r for r in dev.azure if r.type.endswith(":Compute"))
     properties = {**compute.inputs["properties"], "computeType": "AmlCluster"}
-    wrong = type(compute)(**{**compute.__dict__, "inputs": {**compute.inputs, "properties": properties}})
+    wrong = replace(compute, inputs={**compute.inputs, "properties": properties})
     (violation,) = check_inputs(wrong).violations
     assert violation.startswith("cpu-cluster-compute.properties: matches no single one of")
 
