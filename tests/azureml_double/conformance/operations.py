@@ -69,6 +69,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *_asset_rows("data", ASSETS_2023_04, "data"),
     *_asset_rows("models", MODELS, "models"),
     Operation("GET", "…/models/{name}", MODELS, "models.list: the model container"),
+    *_asset_rows("components", ("2024-01-01-preview",), "components (and pipeline jobs' anonymous components)"),
     Operation("GET", "…/codes/{name}/versions", ("2023-04-01",), "job code upload: snapshot lookup by hash"),
     Operation("GET", "…/codes/{name}/versions/{version}", ("2023-04-01",), "job code upload: the code version found"),
     Operation("POST", "…/codes/{name}/versions/{version}/startPendingUpload", ("2023-04-01",), "job code upload"),

@@ -91,6 +91,8 @@ def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter:
     recorded = Answer(exchange.status, exchange.headers, exchange.body)
     answer = _named_as_recorded(client.send(exchange.method, target, body, upstream=upstream), rewriter)
     differences = compare(recorded, answer)
+    if exchange.method == "PUT" and isinstance(exchange.body, dict) and isinstance(answer.body, dict):
+        rewriter.alias(rewriter.text(str(exchange.body.get("id") or "")), str(answer.body.get("id") or ""))
     result = StepResult(step, f"{exchange.method} {urlsplit(target).path}", api_version, answer, differences)
     if differences and exchange.method == "GET" and _TIME_DEPENDENT.search(exchange.path):
         _advance_until_match(result, double, client, rewriter, recorded, target, upstream)

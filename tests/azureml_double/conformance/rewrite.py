@@ -23,12 +23,19 @@ class Rewriter:
     def __init__(self, paths: Iterable[str], subscription: str, resource_group: str, workspace: str) -> None:
         self._targets = {"/subscriptions/": subscription, "/resourcegroups/": resource_group, "/workspaces/": workspace}
         self._recorded: dict[str, set[str]] = {key: set() for key in self._targets}
+        self._aliases: dict[re.Pattern[str], str] = {}
         for path in paths:
             match = WORKSPACE_PREFIX.match(path) or HISTORY_PREFIX.match(path)
             if match:
                 self._recorded["/subscriptions/"].add(match.group("sub").lower())
                 self._recorded["/resourcegroups/"].add(match.group("rg").lower())
                 self._recorded["/workspaces/"].add(match.group("ws").lower())
+
+    def alias(self, recorded_id: str, double_id: str) -> None:
+        """The service named a resource (an anonymous component version) one way, the double another: follow it."""
+        recorded, ours = _below_workspace(recorded_id), _below_workspace(double_id)
+        if recorded and ours and recorded.lower() != ours.lower():
+            self._aliases[re.compile(re.escape(recorded) + r"(?![\w-])", re.IGNORECASE)] = ours
 
     def text(self, value: str) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -37,7 +44,10 @@ class Rewriter:
                 return match.group("key") + self._targets[key]
             return match.group(0)
 
-        return _SEGMENT.sub(swap, value)
+        value = _SEGMENT.sub(swap, value)
+        for pattern, ours in self._aliases.items():
+            value = pattern.sub(ours, value)
+        return value
 
     def value(self, value: Any) -> Any:
         """A JSON value with every string rewritten."""
@@ -57,6 +67,11 @@ class Rewriter:
             return text
 
         return _map_strings(value, swap)
+
+
+def _below_workspace(resource_id: str) -> str:
+    match = WORKSPACE_PREFIX.match(resource_id)
+    return (match.group("rest") or "") if match else ""
 
 
 def _map_strings(value: Any, change: Callable[[str], str]) -> Any:

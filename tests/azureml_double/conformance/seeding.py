@@ -41,18 +41,10 @@ def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed], 
         answer = client.send("PUT", path + query, {"properties": properties})
         if not 200 <= answer.status < 300:
             notes.append(f"seed {seed.kind}/{seed.name} ({seed.reason}) refused: {answer.status} {str(answer.body)[:300]}")
-        elif client.send("GET", path + query, None).status != 200:
-            notes.append(_add_asset(double, seed, properties))
-    return [note for note in notes if note]
-
-
-def _add_asset(double: AzureMLDouble, seed: Seed, properties: dict[str, Any]) -> str:
-    """A version the service names itself (an anonymous component) cannot be PUT under its name: a control adds it."""
-    add_asset = getattr(double, "add_asset", None)
-    if add_asset is None:
-        return f"seed {seed.kind}/{seed.name}:{seed.version} ({seed.reason}): the double named it otherwise and has no add_asset"
-    add_asset(seed.kind, seed.name, seed.version, properties)
-    return ""
+        elif isinstance(answer.body, dict) and answer.body.get("id"):
+            # A version the double names itself (anonymous components): the recording's name for it is an alias.
+            rewriter.alias(path, str(answer.body["id"]))
+    return notes
 
 
 def _seed_compute(double: AzureMLDouble, seed: Seed) -> None:
