@@ -241,7 +241,7 @@ def test_an_allowlisted_difference_passes_and_needs_a_reason(session, tmp_path, 
     _add_key(entries)
     folder = write_recording(tmp_path, entries)
     allowlist = tmp_path / "allowlist.txt"
-    allowlist.write_text("PUT …/environments/* missing-key properties.probeOfTheChecker -- the provider never reads it\n")
+    allowlist.write_text("PUT .../environments/* missing-key properties.probeOfTheChecker -- the provider never reads it\n")
     code, out = run_checker(folder, capsys, "--allowlist", str(allowlist))
     assert code == 0, out
     assert "ok (1 allowed)" in out

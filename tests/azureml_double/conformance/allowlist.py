@@ -2,7 +2,7 @@
 
     METHOD  TEMPLATE  KIND  PATH  -- reason
 
-METHOD (or ``*``), TEMPLATE (an operation's template from ``operations``, ``*`` globs allowed), KIND (a
+METHOD (or ``*``), TEMPLATE (an operation's template from ``operations``, ``*`` globs allowed, ``...`` for ``…``), KIND (a
 ``compare.Difference`` kind) and PATH (glob over the difference's path; ``-`` for an empty one). The reason is
 required: only differences that cannot matter to the provider belong here.
 """
@@ -53,7 +53,9 @@ def load_allowlist(path: Path = DEFAULT_ALLOWLIST) -> list[Allowance]:
         fields = spec.split()
         if len(fields) != 4 or not reason.strip():
             raise AllowlistError(f"{path}:{number}: expected 'METHOD TEMPLATE KIND PATH -- reason', got {raw!r}")
-        allowances.append(Allowance(*fields, reason=reason.strip(), line=number))
+        method, template, kind, difference_path = fields
+        # "..." reads as the "…" (the workspace's ARM id) that templates use.
+        allowances.append(Allowance(method, template.replace("...", "…"), kind, difference_path, reason.strip(), number))
     return allowances
 
 

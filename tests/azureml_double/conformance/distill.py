@@ -21,8 +21,9 @@ from typing import Any
 
 from tests.azureml_double.conformance.compare import COMPARED_HEADERS, IDENTIFIER
 from tests.azureml_double.conformance.operations import LRO_POLL, OPERATIONS, WORKSPACE_PREFIX, Operation
-from tests.azureml_double.conformance.plan import Plan, Seed, Step
+from tests.azureml_double.conformance.plan import Plan, Step
 from tests.azureml_double.conformance.recording import Exchange, exchange_from_entry
+from tests.azureml_double.conformance.seeds import Seed
 
 FORMAT = "azureml-double-conformance-expectations/1"
 DEFAULT_FIXTURE = Path(__file__).with_name("expectations.json")

@@ -10,8 +10,8 @@ from typing import Any
 
 from tests.azureml_double.conformance.client import DoubleClient
 from tests.azureml_double.conformance.operations import OPERATIONS
-from tests.azureml_double.conformance.plan import Seed
 from tests.azureml_double.conformance.rewrite import Rewriter
+from tests.azureml_double.conformance.seeds import Seed
 from tests.azureml_double.server import AzureMLDouble
 
 # What azure-ai-ml 1.35.2 sends for kinds the provider itself does not PUT (components: ComponentOperations).
