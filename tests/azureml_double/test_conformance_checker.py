@@ -280,3 +280,32 @@ def test_a_rejected_request_seeds_what_it_references_except_what_its_error_names
     entries[2]["ResponseBody"]["error"]["message"] = message
     (plan,) = load_plans(write_recording(tmp_path, entries))
     assert (("computes", "cpu-cluster") in {(seed.kind, seed.name) for seed in plan.seeds}) is seeded
+
+
+def test_a_later_request_follows_the_url_the_double_gave_in_place_of_the_recorded_one():
+    from tests.azureml_double.conformance.compare import Answer
+    from tests.azureml_double.conformance.recording import exchange_from_entry
+    from tests.azureml_double.conformance.replay import urls_to_follow
+    from tests.azureml_double.conformance.rewrite import Rewriter
+
+    recorded_ws = "/subscriptions/s1/resourceGroups/r1/providers/Microsoft.MachineLearningServices/workspaces/w1"
+    entry = {
+        "RequestUri": f"{ARM}{recorded_ws}/data/d/versions?api-version=1",
+        "RequestMethod": "GET",
+        "StatusCode": 202,
+        "ResponseHeaders": {"Location": f"{ARM}/subscriptions/s1/providers/x/operations/recorded-op"},
+        "ResponseBody": {"value": [], "nextLink": f"{ARM}{recorded_ws}/data/d/versions?$skipToken=recorded-token"},
+    }
+    rewriter = Rewriter([recorded_ws], "s2", "r2", "w2")
+    # The double's body is compared renamed to the recording's identity; its URLs are followed under its own.
+    ours = Answer(
+        202,
+        {"location": f"{ARM}/subscriptions/s2/providers/x/operations/op-2"},
+        {"nextLink": f"{ARM}{recorded_ws}/data/d/versions?$skipToken=2"},
+    )
+    assert urls_to_follow(exchange_from_entry(1, entry), ours, rewriter) == {
+        "/subscriptions/s1/providers/x/operations/recorded-op": "/subscriptions/s2/providers/x/operations/op-2",
+        f"{recorded_ws}/data/d/versions?$skipToken=recorded-token": (
+            "/subscriptions/s2/resourceGroups/r2/providers/Microsoft.MachineLearningServices/workspaces/w2/data/d/versions?$skipToken=2"
+        ),
+    }

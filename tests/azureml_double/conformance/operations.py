@@ -87,8 +87,13 @@ LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel
 LRO_HEADERS = ("Location", "Azure-AsyncOperation")
 
 
+# Regional management front ends serve the ARM paths under a prefix (the double strips it too, server.py).
+_MFE_PREFIXES = ("/mferp/managementfrontend", "/rp/workspaces")
+
+
 def find_operation(method: str, path: str) -> Operation | None:
     """The provider operation a request (method, URL path) is, or None."""
+    path = next((path[len(p) :] for p in _MFE_PREFIXES if path.lower().startswith(p)), path)
     for operation in OPERATIONS:
         if operation.method != method.upper():
             continue

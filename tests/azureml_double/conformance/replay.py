@@ -22,6 +22,7 @@ from tests.azureml_double.conformance.client import DoubleClient
 from tests.azureml_double.conformance.compare import Answer, Difference, compare
 from tests.azureml_double.conformance.operations import LRO_HEADERS, LRO_POLL, replay_api_version
 from tests.azureml_double.conformance.plan import Plan, Step
+from tests.azureml_double.conformance.recording import Exchange
 from tests.azureml_double.conformance.rewrite import Rewriter
 from tests.azureml_double.conformance.seeding import apply_seeds
 from tests.azureml_double.server import AzureMLDouble
@@ -62,27 +63,35 @@ def replay(plan: Plan) -> PlanResult:
 
 
 def _run_steps(plan: Plan, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter) -> list[StepResult]:
-    followed: dict[str, str] = {}  # recorded LRO URL (host-less) -> the double's for the same answer
+    followed: dict[str, str] = {}  # recorded URL an answer gave (host-less) -> the one the double gave in its place
     results = []
     for step in plan.steps:
         result = _run_step(step, double, client, rewriter, followed)
         results.append(result)
         if result.answer is not None:
-            for name in LRO_HEADERS:
-                recorded, ours = step.exchange.header(name), _header(result.answer, name)
-                if recorded and ours:
-                    followed[_host_less(recorded)] = _host_less(ours)
+            followed.update(urls_to_follow(step.exchange, result.answer, rewriter))
     return results
+
+
+def urls_to_follow(exchange: Exchange, answer: Answer, rewriter: Rewriter) -> dict[str, str]:
+    """URLs a later request may follow: LRO headers and a list page's ``nextLink``, the recorded one -> the double's.
+
+    (The double's body was renamed to the recording's identity for comparing; ``rewriter.text`` names it back.)
+    """
+    pairs = [(exchange.header(name), _header(answer, name)) for name in LRO_HEADERS]
+    if isinstance(exchange.body, dict) and isinstance(answer.body, dict):
+        pairs.append((exchange.body.get("nextLink"), answer.body.get("nextLink")))
+    return {_host_less(str(recorded)): rewriter.text(_host_less(str(ours))) for recorded, ours in pairs if recorded and ours}
 
 
 def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter, followed: dict[str, str]) -> StepResult:
     exchange = step.exchange
-    if step.operation is LRO_POLL:
-        target = followed.get(exchange.path_and_query)
-        if target is None:
-            missing = Difference("header", "Location", "present", "absent (nothing to poll)")
-            return StepResult(step, "not sent: the double gave no URL to poll", exchange.api_version, None, [missing])
+    target = followed.get(exchange.path_and_query)
+    if target is not None:
         api_version = exchange.api_version
+    elif step.operation is LRO_POLL:
+        missing = Difference("header", "Location", "present", "absent (nothing to poll)")
+        return StepResult(step, "not sent: the double gave no URL to poll", exchange.api_version, None, [missing])
     else:
         api_version = replay_api_version(step.operation, exchange.api_version)
         target = _with_api_version(rewriter.text(exchange.path_and_query), api_version)
