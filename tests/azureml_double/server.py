@@ -27,11 +27,17 @@ import struct
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+
+import yaml
+
+from tests.azureml_double import api_versions, components, pipelines, validation
+from tests.azureml_double.errors import HttpError, bad_argument, not_found
+from tests.azureml_double.jobs import OUTCOMES, STALLED_STATUSES, JobRecord, JobScript, phases
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -40,7 +46,6 @@ UPSTREAM_HEADER = "x-azureml-double-upstream"
 ARM_HOST = "https://management.azure.com"
 PROVIDER = "Microsoft.MachineLearningServices"
 
-TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 ASSET_KINDS = ("environments", "codes", "data", "models", "components")
 
 _WS_RE = re.compile(
@@ -51,6 +56,11 @@ _WS_RE = re.compile(
 _DATAPLANE_RE = re.compile(
     r"^/(?P<plane>data|modelregistry)/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$",
+    re.IGNORECASE,
+)
+_OPERATION_RE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?P<location>[^/]+)"
+    r"/mfeOperationResults/(?P<operation>[^/]+)$",
     re.IGNORECASE,
 )
 _HISTORY_RE = re.compile(
@@ -69,17 +79,8 @@ def _iso(dt: datetime | None = None) -> str:
     return (dt or _now()).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-
 def _not_found(what: str) -> HttpError:
-    return HttpError(404, "UserError", f"{what} could not be found.")
+    return not_found(f"{what} could not be found.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -139,53 +140,6 @@ class Fault:
         if self.status is None:
             return f"delay {self.delay}s"
         return str(self.status)
-
-
-# --------------------------------------------------------------------------------------------------
-# Jobs
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class JobScript:
-    """How a job behaves on the double's clock."""
-
-    outcome: str = "Completed"  # or "Failed"
-    queued_ticks: int = 1  # ticks spent in Queued
-    running_ticks: int = 1  # ticks spent in Running before the outcome
-    error_code: str = "UserError"
-    error_message: str = "Execution failed. User process exited with a non-zero exit code."
-    log: str | None = None  # user_logs/std_log.txt content; a default is generated when None
-    metrics: list[float] | None = None  # sweep: primary-metric value per trial
-    output_files: dict[str, dict[str, bytes | str]] | None = None  # output name -> {relative path: bytes}
-    match: str | None = None  # for script_next_job: regex on name / display name / experiment name
-
-
-@dataclass
-class JobRecord:
-    name: str
-    resource: dict  # ARM JobBase resource as served (without status, added on read)
-    script: JobScript
-    status: str = "Queued"
-    ticks: int = 0
-    parent: str | None = None
-    children: list[str] = field(default_factory=list)
-    created: datetime = field(default_factory=_now)
-    started: datetime | None = None
-    ended: datetime | None = None
-    error: dict | None = None
-    log_urls: dict[str, str] = field(default_factory=dict)
-    metric: float | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    hidden: bool = False
-
-    @property
-    def job_type(self) -> str:
-        return self.resource["properties"].get("jobType", "Command")
-
-    @property
-    def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
 
 
 # --------------------------------------------------------------------------------------------------
@@ -282,6 +236,10 @@ class AzureMLDouble:
             self.jobs: dict[str, JobRecord] = {}
             self.datastores: dict[str, dict] = {}
             self.datastore_secrets: dict[str, dict] = {}
+            self.computes: dict[str, dict] = {}  # add_compute(name): the service knows no compute a test did not make
+            self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
+            self.anonymous_components: dict[str, str] = {}  # content hash -> version id the service gave it
+            self._current_raw = ""
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
             self._seed_datastores()
         if self._server is not None:
@@ -386,7 +344,7 @@ class AzureMLDouble:
         return script
 
     def tick(self, n: int = 1, name: str | None = None) -> None:
-        """Advance the clock ``n`` ticks for every non-terminal job (or only ``name`` and its children)."""
+        """Advance the clock ``n`` ticks for every top-level job (or only ``name``); children move with their parent."""
         for _ in range(n):
             with self.lock:
                 names = [name] if name else [j.name for j in self.jobs.values() if j.parent is None]
@@ -394,20 +352,18 @@ class AzureMLDouble:
                     self._tick_job(self._job(job_name))
 
     def run_to_completion(self, name: str, max_ticks: int = 100) -> str:
-        """Tick until the job ``name`` is terminal; return its status."""
+        """Tick until the job ``name`` has ended (or stalled: Paused, NotResponding); return its status."""
         for _ in range(max_ticks):
             with self.lock:
-                if self._job(name).terminal:
+                if self._job(name).idle:
                     return self._job(name).status
             self.tick(name=name)
         raise AssertionError(f"job {name} not terminal after {max_ticks} ticks")
 
     def complete_job(self, name: str) -> None:
         with self.lock:
-            job = self._job(name)
-            job.script.outcome = "Completed"
-            while not job.terminal:
-                self._tick_job(job)
+            self._job(name).script.outcome = "Completed"
+        self.run_to_completion(name)
 
     def fail_job(self, name: str, message: str = "Execution failed.", *, log: str | None = None, code: str = "UserError") -> None:
         """Fail the job ``name`` now with an error message and (optionally) a user log."""
@@ -418,9 +374,33 @@ class AzureMLDouble:
             job.script.error_code = code
             if log is not None:
                 job.script.log = log
-            if job.status == "Queued":
+            if job.started is None:
                 self._set_status(job, "Running")
             self._finish(job, "Failed")
+
+    def add_compute(self, name: str, *, vm_size: str = "STANDARD_DS3_V2", max_nodes: int = 4) -> dict:
+        """Make the compute cluster ``name`` exist: the service refuses jobs on computes it does not know."""
+        with self.lock:
+            self.computes[name] = self._compute_resource(name, vm_size, max_nodes)
+            return self.computes[name]
+
+    def add_environment(self, name: str, version: str = "1", image: str = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04") -> dict:
+        """Make the environment ``name:version`` exist, as registered before the test (jobs naming a missing one are refused)."""
+        with self.lock:
+            return self._put_version("environments", name, version, {"properties": {"image": image}})[1]
+
+    def pipeline_steps(self, name: str) -> dict[str, JobRecord]:
+        """The child runs of the pipeline job ``name``, by step name (empty until the pipeline runs)."""
+        with self.lock:
+            return pipelines.steps(self, self._job(name))
+
+    def component_spec(self, component_id: str | None) -> dict | None:
+        """The stored componentSpec of an ARM component version id (anonymous or named), or None."""
+        match = re.search(r"/components/([^/]+)/versions/([^/?]+)$", component_id or "")
+        if not match:
+            return None
+        version = self.versions["components"].get(match.group(1), {}).get(match.group(2))
+        return None if version is None else version["properties"]["componentSpec"]
 
     def job_status(self, name: str) -> str:
         with self.lock:
@@ -501,6 +481,22 @@ class AzureMLDouble:
             return
         self._blob_service().get_blob_client(container, blob).upload_blob(data, overwrite=True)
 
+    def _account_sas(self, datastore: str, secrets: dict, hours: float) -> str:
+        """An account SAS (``srt=co&ss=bf&sp=rcuwdl``, as recorded) signed with the key the datastore holds."""
+        if secrets.get("secretsType") == "Sas":
+            return secrets.get("sasToken") or ""
+        from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+        account = self.datastores[datastore]["properties"].get("accountName") or self.storage_account
+        permission = AccountSasPermissions(read=True, create=True, update=True, write=True, delete=True, list=True)
+        try:
+            token = generate_account_sas(
+                account, secrets.get("key") or "", ResourceTypes(container=True, object=True), permission, _now() + timedelta(hours=hours)
+            )
+        except (ValueError, TypeError):  # a key that is not base64 (a test's fake secret) signs nothing
+            token = f"sv=2021-08-06&ss=b&srt=co&sp=rcuwdl&se=2099-01-01&sig={uuid.uuid4().hex}"
+        return f"?{token}"
+
     def _sas(self, container: str, blob: str | None = None, permissions: str = "r", hours: int = 2) -> str:
         from azure.storage.blob import generate_blob_sas, generate_container_sas
 
@@ -530,37 +526,42 @@ class AzureMLDouble:
 
     def _set_status(self, job: JobRecord, status: str) -> None:
         job.status = status
+        job.ticks = 0
         if status == "Running" and job.started is None:
             job.started = _now()
             self._write_logs(job)
-        if job.job_type.lower() == "sweep" and status == "Running" and not job.children:
-            self._spawn_trials(job)
+            if job.job_type.lower() == "sweep" and not job.children:
+                self._spawn_trials(job)
+            if job.job_type.lower() == "pipeline" and not job.children:
+                pipelines.spawn_steps(self, job)
 
     def _tick_job(self, job: JobRecord) -> None:
-        if job.terminal:
+        if job.idle:
             return
         if job.status == "CancelRequested":
             self._finish(job, "Canceled")
             return
+        if job.job_type.lower() == "pipeline" and job.status == "Running":
+            pipelines.tick(self, job)
+            return
         job.ticks += 1
-        for child in job.children:
-            child_job = self.jobs[child]
-            if not child_job.terminal and job.ticks >= job.script.queued_ticks:
-                self._set_status(child_job, "Running")
-        if job.ticks < job.script.queued_ticks:
+        if job.ticks < job.script.ticks_in(job.status):
             return
-        if job.ticks < job.script.queued_ticks + job.script.running_ticks:
-            self._set_status(job, "Running")
-            return
-        if job.status == "Queued":
-            self._set_status(job, "Running")
-        self._finish(job, job.script.outcome)
+        following = job.next_status()
+        if following in OUTCOMES:
+            self._finish(job, following)
+        else:
+            self._set_status(job, following)
 
     def _finish(self, job: JobRecord, status: str) -> None:
+        if status in STALLED_STATUSES:
+            job.status = status
+            return
         for child in job.children:
             child_job = self.jobs[child]
             if not child_job.terminal:
-                self._finish(child_job, "Canceled" if status == "Canceled" else "Completed")
+                done = status == "Completed" and job.job_type.lower() == "sweep"
+                self._finish(child_job, "Completed" if done else "Canceled")
         job.status = status
         job.ended = _now()
         if status == "Failed":
@@ -571,6 +572,8 @@ class AzureMLDouble:
             }
         if job.job_type.lower() == "sweep" and status == "Completed":
             self._pick_best_child(job)
+        if job.job_type.lower() == "pipeline":
+            pipelines.bind_outputs(self, job)
         if status == "Completed":
             self._materialize_outputs(job)
         self._write_logs(job)
@@ -742,7 +745,7 @@ class AzureMLDouble:
             return 200, self._instance_discovery(upstream), {}
         token = re.match(r"^/(?P<tenant>[^/]+)/oauth2/(?:v2\.0/)?token$", path)
         if token and method == "POST":
-            return 200, self._issue_token(), {}
+            return 200, self._issue_token((body or {}).get("scope") if isinstance(body, dict) else None), {}
         if path.rstrip("/") == "/discovery":
             return 200, self._discovery(), {}
         if path.startswith("/double/logs/"):
@@ -757,10 +760,21 @@ class AzureMLDouble:
         if dataplane:
             self._check_workspace(dataplane)
             return self._dataplane(method, dataplane.group("plane"), dataplane.group("rest"), body)
+        operation = _OPERATION_RE.match(path)
+        if operation and method == "GET":
+            api_versions.check("mfeOperationResults", query.get("api-version"), f"{PROVIDER}/locations/mfeOperationResults")
+            return self._operation_result(operation.group("operation"), query)
         ws = _WS_RE.match(path)
         if ws:
             self._check_workspace(ws)
-            return self._workspace_scope(method, ws.group("rest") or "", query, body)
+            rest = ws.group("rest") or ""
+            kind = next((p for p in rest.split("/") if p), "workspace")
+            api_versions.check(kind, query.get("api-version"), f"{PROVIDER}/workspaces" + (f"/{kind}" if rest.strip("/") else ""))
+            status, payload, headers = self._workspace_scope(method, rest, query, body)
+            if method == "PUT" and status == 201:
+                # Recorded: every 201 of a PUT carries the resource's own URL as Location.
+                headers = {"Location": f"{ARM_HOST}{path}?api-version={query.get('api-version')}", **headers}
+            return status, payload, headers
         raise HttpError(404, "NotFound", f"The double does not serve {method} {path}")
 
     def _check_workspace(self, m: re.Match) -> None:
@@ -814,11 +828,12 @@ class AzureMLDouble:
             ],
         }
 
-    def _issue_token(self) -> dict:
+    def _issue_token(self, scope: str | None = None) -> dict:
         header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "double"}).encode()).rstrip(b"=")
         now = int(time.time())
         claims = {
-            "aud": "https://management.azure.com",
+            # The audience is the resource asked for: the SDK checks an Azure ML-scoped token's (pipeline submission).
+            "aud": (scope or "https://management.azure.com/.default").split()[0].removesuffix("/.default").rstrip("/"),
             "iss": f"https://sts.windows.net/{self.tenant_id}/",
             "iat": now,
             "nbf": now,
@@ -875,13 +890,6 @@ class AzureMLDouble:
                 },
                 {},
             )
-        if kind == "operationResults" and len(parts) == 2:
-            # LRO status of a cancel: the cancellation takes effect when the SDK polls for it.
-            if parts[1].startswith("cancel-"):
-                job = self.jobs.get(parts[1][len("cancel-") :])
-                if job is not None and job.status == "CancelRequested":
-                    self._finish(job, "Canceled")
-            return 200, None, {}
         raise HttpError(404, "NotFound", f"The double does not serve {method} .../workspaces/{self.workspace}{rest}")
 
     def _storage_arm_id(self) -> str:
@@ -967,6 +975,9 @@ class AzureMLDouble:
         if len(parts) == 2:
             if method != "GET":
                 raise HttpError(405, "MethodNotAllowed", f"{method} {kind}/{name}/versions")
+            if kind == "models" and name not in containers:
+                # Recorded (test_crud_file): listing the versions of a model name never registered is a 404.
+                raise not_found(f"Model container with name: {name} not found.", "ModelNotFound")
             items = [v for v in name_versions.values() if _view_ok(v, query)]
             if query.get("hash"):
                 # Like the service, a content-hash lookup searches every asset of the kind, not only
@@ -994,6 +1005,8 @@ class AzureMLDouble:
                     raise _not_found(f"{kind[:-1].capitalize()} {name}:{version}")
                 return 200, name_versions[version], {}
             if method == "PUT":
+                if kind == "components" and name == components.ANONYMOUS:
+                    return self._put_anonymous_component(version, body or {})
                 return self._put_version(kind, name, version, body or {})
             if method == "DELETE":
                 if name_versions.pop(version, None) is None:
@@ -1024,9 +1037,23 @@ class AzureMLDouble:
             }
         return containers[name]
 
+    def _put_anonymous_component(self, content_hash: str, body: dict) -> tuple:
+        """One version per content: the same content again answers (201) with the version first made for it."""
+        version = self.anonymous_components.get(content_hash)
+        if version is not None:
+            return 201, self.versions["components"][components.ANONYMOUS][version], {}
+        version = str(uuid.uuid4())
+        self.anonymous_components[content_hash] = version
+        return self._put_version("components", components.ANONYMOUS, version, body)
+
     def _put_version(self, kind: str, name: str, version: str, body: dict) -> tuple:
+        if not validation.NAME.match(name):
+            raise bad_argument(
+                f"Invalid {kind} name '{name}': a name starts with a letter or digit and has letters, digits, '-' and '_'.", "InvalidName"
+            )
         props = copy.deepcopy(body.get("properties") or {})
         existing = self.versions[kind].get(name, {}).get(version)
+        props = self._normalize_version(kind, name, version, props)
         if kind == "models":
             self._validate_model_uri(props.get("modelUri") or "")
             props.setdefault("flavors", {})
@@ -1039,17 +1066,13 @@ class AzureMLDouble:
                 if key in props:
                     old[key] = props[key]
             existing["systemData"] = self._system_data(existing["systemData"]["createdAt"])
-            return 200, existing, {}
+            # Recorded: re-putting an environment version (archive) answers 201, a data version 200.
+            return (201 if kind == "environments" else 200), existing, {}
         props.setdefault("isArchived", False)
         props.setdefault("isAnonymous", False)
         props.setdefault("tags", {})
         props.setdefault("properties", {})
         props["provisioningState"] = "Succeeded"
-        if kind == "environments":
-            props.setdefault("environmentType", "UserCreated")
-            props.setdefault("osType", "Linux")
-            props.setdefault("autoRebuild", "OnBaseImageUpdate")
-            props.setdefault("image", props.get("image"))
         resource = {
             "id": self._id(kind, name, "versions", version),
             "name": version,
@@ -1063,6 +1086,32 @@ class AzureMLDouble:
         numeric = [int(v) for v in self.versions[kind][name] if v.isdigit()]
         container["properties"]["nextVersion"] = str(max(numeric) + 1) if numeric else "1"
         return 201, resource, {}
+
+    def _normalize_version(self, kind: str, name: str, version: str, props: dict) -> dict:
+        """The version's properties as the service stores and returns them (recorded answers)."""
+        if kind == "environments":
+            conda = props.get("condaFile")
+            if isinstance(conda, str) and conda.strip():
+                props["condaFile"] = json.dumps(yaml.safe_load(conda), indent=2)
+            props.setdefault("environmentType", "UserCreated")
+            props.setdefault("osType", "Linux")
+            props.setdefault("autoRebuild", "Disabled")
+            props.setdefault("stage", "Development")
+            props.setdefault("image", None)
+            props.setdefault("intellectualProperty", None)
+            props.setdefault("autoDeleteSetting", None)
+            props["properties"] = {"azureml.labels": "latest", **(props.get("properties") or {})}
+        elif kind == "data":
+            if props.get("dataUri"):
+                props["dataUri"] = self._long_output_uri(props["dataUri"])
+            props.setdefault("stage", None)
+            props.setdefault("intellectualProperty", None)
+            props.setdefault("autoDeleteSetting", None)
+        elif kind == "components":
+            spec = props.get("componentSpec") or {}
+            validation.check_component(self, spec)
+            props["componentSpec"] = components.normalize_spec(spec)
+        return props
 
     def _validate_model_uri(self, uri: str) -> None:
         m = re.match(r"^azureml://(?:.*/)?jobs/(?P<job>[^/]+)/outputs/(?P<output>[^/]+)(?P<rest>/.*)?$", uri)
@@ -1148,6 +1197,13 @@ class AzureMLDouble:
             secrets = self.datastore_secrets.get(name)
             if not secrets:
                 raise HttpError(400, "UserError", f"Datastore {name} has no secrets (identity-based).")
+            if (body or {}).get("expirableSecret"):
+                # Recorded: asked for an expirable secret, the service answers an account SAS, whatever it stores.
+                return (
+                    200,
+                    {"secretsType": "Sas", "sasToken": self._account_sas(name, secrets, (body or {}).get("expireAfterHours") or 1)},
+                    {},
+                )
             return 200, secrets, {}
         raise HttpError(404, "NotFound", f"datastores/{'/'.join(parts)}")
 
@@ -1180,30 +1236,66 @@ class AzureMLDouble:
         return (201 if created else 200), resource, {}
 
     # computes -----------------------------------------------------------------------------------
-    def _computes_route(self, method: str, parts: list[str], query: dict) -> tuple:
-        def compute(name: str) -> dict:
-            return {
-                "id": self._id("computes", name),
-                "name": name,
-                "type": f"{PROVIDER}/workspaces/computes",
-                "location": self.location,
+    def _compute_resource(self, name: str, vm_size: str, max_nodes: int) -> dict:
+        return {
+            "id": self._id("computes", name),
+            "name": name,
+            "type": f"{PROVIDER}/workspaces/computes",
+            "location": self.location,
+            "tags": {},
+            "properties": {
+                "createdOn": _iso(),
+                "modifiedOn": _iso(),
+                "disableLocalAuth": False,
+                "description": None,
+                "resourceId": None,
+                "computeType": "AmlCompute",
+                "computeLocation": self.location,
+                "provisioningState": "Succeeded",
+                "provisioningErrors": None,
+                "provisioningWarnings": {},
+                "isAttachedCompute": False,
                 "properties": {
-                    "computeType": "AmlCompute",
-                    "computeLocation": self.location,
-                    "provisioningState": "Succeeded",
-                    "properties": {
-                        "vmSize": "STANDARD_DS3_V2",
-                        "vmPriority": "Dedicated",
-                        "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT120S"},
+                    "vmSize": vm_size,
+                    "vmPriority": "Dedicated",
+                    "scaleSettings": {"maxNodeCount": max_nodes, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT2M"},
+                    "subnet": None,
+                    "currentNodeCount": 0,
+                    "targetNodeCount": 0,
+                    "nodeStateCounts": {
+                        "preparingNodeCount": 0,
+                        "runningNodeCount": 0,
+                        "idleNodeCount": 0,
+                        "unusableNodeCount": 0,
+                        "leavingNodeCount": 0,
+                        "preemptedNodeCount": 0,
                     },
+                    "allocationState": "Steady",
+                    "allocationStateTransitionTime": _iso(),
+                    "errors": None,
+                    "remoteLoginPortPublicAccess": "Enabled",
+                    "osType": "Linux",
+                    "virtualMachineImage": None,
+                    "isolatedNetwork": False,
+                    "enableBatchPrivateLink": False,
+                    "propertyBag": {},
                 },
-            }
+            },
+        }
 
+    def _computes_route(self, method: str, parts: list[str], query: dict) -> tuple:
         if method != "GET":
             raise HttpError(405, "MethodNotAllowed", f"{method} computes")
         if not parts:
-            return 200, {"value": [compute("cpu-cluster")]}, {}
-        return 200, compute(parts[0]), {}
+            return 200, self._page(list(self.computes.values()), query), {}
+        if parts[0] not in self.computes:
+            raise HttpError(
+                404,
+                "ResourceNotFound",
+                f"The Resource '{PROVIDER}/workspaces/{self.workspace}/computes/{parts[0]}' under resource group "
+                f"'{self.resource_group}' was not found.",
+            )
+        return 200, self.computes[parts[0]], {}
 
     # jobs ---------------------------------------------------------------------------------------
     def _jobs_route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
@@ -1231,53 +1323,67 @@ class AzureMLDouble:
                     self._tick_job(job)
                 return 200, self.job_view(job), {}
             if method == "PUT":
-                return self._put_job(name, body or {})
+                return self._put_job(name, body or {}, query.get("api-version"), self._current_raw)
             if method == "DELETE":
                 self._job(name)
                 self.jobs.pop(name)
                 return 200, None, {}
         if len(parts) == 2 and parts[1] == "cancel" and method == "POST":
-            job = self._job(name)
-            if not job.terminal:
-                job.status = "CancelRequested"
-                for child in job.children:
-                    if not self.jobs[child].terminal:
-                        self.jobs[child].status = "CancelRequested"
-            op = f"{ARM_HOST}{self.workspace_arm_id}/operationResults/cancel-{name}?api-version={query.get('api-version')}"
-            return 202, None, {"Location": op, "Retry-After": "0"}
+            return self._cancel_job(self._job(name), query.get("api-version"))
         raise HttpError(404, "NotFound", f"jobs/{'/'.join(parts)}")
 
-    def _put_job(self, name: str, body: dict) -> tuple:
+    def _cancel_job(self, job: JobRecord, api_version: str | None) -> tuple:
+        """202 and an operation to poll (recorded: subscription-scoped mfeOperationResults, no Retry-After).
+
+        A job that has ended stays as it is; one still going is CancelRequested until the operation has
+        answered 202 ``cancel_polls`` times (the service takes about 30 s), then Canceled.
+        """
+        if not job.terminal:
+            for record in [job, *(self.jobs[c] for c in job.children)]:
+                if not record.terminal:
+                    record.status = "CancelRequested"
+            job.cancel_polls = self.cancel_polls
+        return 202, b"null", {"Location": self._cancel_operation_url(job.name, api_version)}
+
+    def _cancel_operation_url(self, name: str, api_version: str | None) -> str:
+        return (
+            f"{ARM_HOST}/subscriptions/{self.subscription_id}/providers/{PROVIDER}/locations/{self.location}"
+            f"/mfeOperationResults/jc:{self.workspace_id}:{name}?api-version={api_version}"
+        )
+
+    def _operation_result(self, operation: str, query: dict) -> tuple:
+        match = re.match(r"^jc:[^:]+:(?P<job>.+)$", operation)
+        job = self.jobs.get(match["job"]) if match else None
+        if job is None:
+            raise not_found(f"Operation {operation} could not be found.")
+        if job.status == "CancelRequested":
+            if job.cancel_polls > 0:
+                job.cancel_polls -= 1
+                return 202, {}, {"Location": self._cancel_operation_url(job.name, query.get("api-version"))}
+            self._finish(job, "Canceled")
+        return 200, None, {}
+
+    def _put_job(self, name: str, body: dict, api_version: str | None, raw: str) -> tuple:
         props = copy.deepcopy(body.get("properties") or {})
+        validation.check_job_put(self, name, props, api_version, raw)
         existing = self.jobs.get(name)
         if existing is not None:
-            # Only mutable metadata may change on an existing job.
-            old = existing.resource["properties"]
-            for key in ("description", "tags", "isArchived", "displayName", "properties"):
-                if key in props and props[key] is not None:
-                    old[key] = props[key] if key != "properties" else {**(old.get("properties") or {}), **props[key]}
-            existing.hidden = bool(old.get("isArchived"))
-            return 200, self.job_view(existing), {}
+            return self._reput_job(existing, props)
+        job_type = props.get("jobType", "Command")
         props.setdefault("experimentName", "Default")
         props.setdefault("displayName", name)
         props.setdefault("isArchived", False)
         props.setdefault("tags", {})
         props.setdefault("properties", {})
         props.setdefault("computeId", None)
-        props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
-        props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
-        props["services"] = {
-            "Tracking": {
-                "jobServiceType": "Tracking",
-                "endpoint": f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{self.workspace_arm_id}?",
-            },
-            "Studio": {
-                "jobServiceType": "Studio",
-                "endpoint": f"https://ml.azure.com/runs/{name}?wsid={self.workspace_arm_id}",
-            },
-        }
-        # The real service also adds a "default" artifact output; it is omitted here so that
-        # jobs.stream() reads the run-history log URLs (which point at Azurite).
+        if job_type == "Pipeline":
+            props["properties"] = {**pipelines.PIPELINE_PROPERTIES, **props["properties"]}
+        else:
+            props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
+            if props.get("computeId"):
+                props["properties"].setdefault("_azureml.ClusterName", props["computeId"].rsplit("/", 1)[-1])
+            props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
+        props["services"] = self._job_services(name, job_type)
         resource = {
             "id": self._id("jobs", name),
             "name": name,
@@ -1286,9 +1392,45 @@ class AzureMLDouble:
             "systemData": self._system_data(),
         }
         job = JobRecord(name=name, resource=resource, script=self._pick_script(name, resource))
+        job.status = ""
         self.jobs[name] = job
+        if job_type in ("Command", "Sweep"):
+            # The service's own output for logs and artifacts (recorded on command and sweep answers).
+            props.setdefault("outputs", {})["default"] = {
+                "jobOutputType": "uri_folder",
+                "mode": "ReadWriteMount",
+                "uri": f"azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.{name}",
+            }
         self._fill_outputs(job)
+        self._set_status(job, phases(job_type)[0])
         return 201, self.job_view(job), {}
+
+    _MUTABLE_JOB_PROPERTIES = frozenset({"description", "tags", "isArchived", "displayName", "properties", "services", "status"})
+
+    def _reput_job(self, job: JobRecord, props: dict) -> tuple:
+        """Only metadata of an existing job may change; a PUT that changes what runs is refused."""
+        old = job.resource["properties"]
+        changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(old.get(k), v))
+        if changed:
+            raise bad_argument(
+                f"Job {job.name} already exists and its {', '.join(changed)} cannot be changed: only displayName, "
+                "description, tags, properties and isArchived of an existing job can be updated.",
+                "ImmutableProperty",
+            )
+        for key in ("description", "tags", "isArchived", "displayName", "properties"):
+            if key in props and props[key] is not None:
+                old[key] = props[key] if key != "properties" else {**(old.get("properties") or {}), **props[key]}
+        job.hidden = bool(old.get("isArchived"))
+        return 200, self.job_view(job), {}
+
+    def _job_services(self, name: str, job_type: str) -> dict:
+        studio = {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{name}?wsid={self.workspace_arm_id}"}
+        tracking = {
+            "jobServiceType": "Tracking",
+            "endpoint": f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{self.workspace_arm_id}?",
+        }
+        # Recorded: a sweep job lists only Studio.
+        return {"Studio": studio} if job_type == "Sweep" else {"Tracking": tracking, "Studio": studio}
 
     # output resolution (jobs.download) --------------------------------------------------------
     _MODEL_OUTPUT_TYPES = {"mlflow_model": "MLFlowModel", "custom_model": "CustomModel", "triton_model": "TritonModel"}
@@ -1374,6 +1516,15 @@ class AzureMLDouble:
                     children = children[: int(top)]
                 return 200, {"value": children, "continuationToken": None, "nextLink": None}, {}
         raise HttpError(404, "NotFound", f"run history {method} {rest}")
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """Whether ``new`` changes ``old``: only what ``new`` states counts (the service fills in the rest)."""
+    if new is None:
+        return False
+    if isinstance(new, dict) and isinstance(old, dict):
+        return any(_differs(old.get(k), v) for k, v in new.items())
+    return old != new
 
 
 def _view_ok(resource: dict, query: dict) -> bool:
@@ -1516,9 +1667,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._check_token()
             with double.lock:
                 double._current_path = path
+                double._current_raw = raw.decode("utf-8", "replace")
                 status, payload, headers = double.handle(self.command, path, query, body, upstream)
         except HttpError as err:
-            status, payload, headers = err.status, {"error": {"code": err.code, "message": err.message}}, err.headers
+            status, payload, headers = err.status, err.body(double.location), err.headers
         except Exception as err:  # noqa: BLE001 - a bug in the double answers 500 with its traceback
             import traceback
 

@@ -11,6 +11,20 @@ from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import Project, ticking, workspace
 
 
+@pytest.fixture(autouse=True)
+def cluster(aml_double: AzureMLDouble) -> str:
+    """The compute cluster the builders' jobs run on: the service refuses jobs on computes it does not know."""
+    aml_double.add_compute("cpu-cluster")
+    return "cpu-cluster"
+
+
+@pytest.fixture(autouse=True)
+def registered_environment(aml_double: AzureMLDouble) -> str:
+    """The environment the builders' jobs name (azureml:sklearn:1): the service refuses jobs naming one that does not exist."""
+    aml_double.add_environment("sklearn", "1")
+    return "azureml:sklearn:1"
+
+
 @pytest.fixture
 def backend(aml_double: AzureMLDouble) -> AzureBackend:
     return AzureBackend(workspace(aml_double), polling=ticking(aml_double))

@@ -37,7 +37,11 @@ def test_data_file_is_uploaded_and_its_datastore_path_returned(
     outs = backend.put_data(data_props(aml_double, project))
 
     assert outs["asset_id"] == "azureml:iris:1"
-    assert outs["path"].startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    # The service answers the long form of the datastore URI (recorded: test_create_uri_file).
+    workspace = (
+        f"azureml://subscriptions/{aml_double.subscription_id}/resourcegroups/{aml_double.resource_group}/workspaces/{aml_double.workspace}"
+    )
+    assert outs["path"].startswith(f"{workspace}/datastores/workspaceblobstore/paths/LocalUpload/")
     assert outs["path"].endswith("/iris.csv")
     blob = outs["path"].split("/paths/", 1)[1]
     assert azurite.read_blob(aml_double.blob_container, blob) == (project.root / "data" / "iris.csv").read_bytes()

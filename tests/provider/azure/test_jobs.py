@@ -36,7 +36,8 @@ def test_waiting_job_reports_each_status_and_returns_its_outputs(
     }
     assert outs["url"].startswith(f"https://ml.azure.com/runs/{JOB}?")
     reported = re.findall(rf"job {JOB}: (\w+)", capsys.readouterr().err)
-    assert reported == ["submitted", "Queued", "Running", "Completed"]
+    # A command job's path on the service: the PUT answers Starting, then Preparing, Queued, Running, Finalizing.
+    assert reported == ["submitted", "Starting", "Preparing", "Queued", "Running", "Finalizing", "Completed"]
 
 
 def test_job_is_submitted_with_its_name_experiment_code_and_environment(
@@ -70,7 +71,7 @@ def test_rerun_create_adopts_the_job_instead_of_submitting_it_again(
     # The next one runs create again, in a fresh provider process, and waits this time.
     again = AzureBackend(workspace(aml_double), polling=ticking(aml_double)).submit_job(command_job(aml_double, project))
 
-    assert (first["status"], again["status"]) == ("Queued", "Completed")
+    assert (first["status"], again["status"]) == ("Starting", "Completed")
     assert len(job_puts(aml_double)) == 1
 
 
@@ -79,15 +80,15 @@ def test_put_whose_answer_is_lost_is_adopted_not_repeated(
 ) -> None:
     real_put = aml_double._put_job
 
-    def accept_then_lose_the_answer(name: str, body: dict) -> tuple:
-        real_put(name, body)
+    def accept_then_lose_the_answer(name: str, body: dict, *request: str | None) -> tuple:
+        real_put(name, body, *request)
         return 400, {"error": {"code": "BadRequest", "message": "answer lost on the way back"}}, {}
 
     monkeypatch.setattr(aml_double, "_put_job", accept_then_lose_the_answer)
 
     outs = backend.submit_job(command_job(aml_double, project, wait=False))
 
-    assert outs["status"] == "Queued"
+    assert outs["status"] == "Starting"
     assert len(job_puts(aml_double)) == 1
 
 
@@ -166,17 +167,17 @@ def test_a_job_cancelled_by_a_destroy_is_not_run_again_and_says_how_to(
 
 
 def test_job_not_done_in_time_raises_and_keeps_running(aml_double: AzureMLDouble, project: Project) -> None:
-    # The clock never ticks: the job stays queued.
+    # The clock never ticks: the job stays where the PUT left it.
     backend = AzureBackend(workspace(aml_double), polling=Polling(first_delay=0.01, max_delay=0.01))
 
     with pytest.raises(JobTimeoutError) as raised:
         backend.submit_job(command_job(aml_double, project, timeout_minutes=0.002))
 
     message = str(raised.value)
-    assert "still Queued after 0.002 minutes. It keeps running in Azure ML" in message
+    assert "still Starting after 0.002 minutes. It keeps running in Azure ML" in message
     assert message.endswith("raise timeoutMinutes or set wait: false on this job (train) in stacks/Pulumi.<stack>.yaml.")
 
-    assert aml_double.job_status(JOB) == "Queued"
+    assert aml_double.job_status(JOB) == "Starting"
 
 
 def test_job_submitted_without_waiting_is_refreshed_by_read(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
@@ -207,7 +208,7 @@ def test_update_that_turns_waiting_on_waits_for_the_job(backend: AzureBackend, a
 
     outs = backend.update_job(olds, command_job(aml_double, project, wait=True))
 
-    assert (olds["status"], outs["status"]) == ("Queued", "Completed")
+    assert (olds["status"], outs["status"]) == ("Starting", "Completed")
     assert not aml_double.find("PATCH", "/runs/")
 
 

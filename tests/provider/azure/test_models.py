@@ -67,7 +67,7 @@ def test_sweep_model_comes_from_the_best_trial(backend: AzureBackend, aml_double
 def test_model_from_an_unfinished_job_is_refused(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
     running = backend.submit_job(command_job(aml_double, project, wait=False))["name"]
 
-    with pytest.raises(ModelSourceError, match="is Queued: a model is registered from a completed job"):
+    with pytest.raises(ModelSourceError, match="is Starting: a model is registered from a completed job"):
         backend.register_model(model_props(aml_double, running))
     assert not model_puts(aml_double)
 
