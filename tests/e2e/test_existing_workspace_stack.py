@@ -47,6 +47,7 @@ def write_stack(project: Path, double: AzureMLDouble) -> None:
 def stack(tmp_path: Path, aml_double: AzureMLDouble) -> auto.Stack:
     project = copy_project(tmp_path / "project")
     write_stack(project, aml_double)
+    aml_double.add_compute("cpu-cluster")  # the existing workspace's cluster the example jobs run on
     env = engine_env(tmp_path / "state", aml_double.subprocess_env())
     selected = select_stack(project, STACK, env)
     selected.set_config("azureml-training:trainingKey", auto.ConfigValue(ACCOUNT_KEY, secret=True))
