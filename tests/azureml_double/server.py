@@ -1384,6 +1384,9 @@ class AzureMLDouble:
                 props["properties"].setdefault("_azureml.ClusterName", props["computeId"].rsplit("/", 1)[-1])
             props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
         props["services"] = self._job_services(name, job_type)
+        objective = props.get("objective")
+        if isinstance(objective, dict) and isinstance(objective.get("goal"), str):
+            objective["goal"] = objective["goal"].capitalize()  # recorded: sent "maximize", answered "Maximize"
         resource = {
             "id": self._id("jobs", name),
             "name": name,

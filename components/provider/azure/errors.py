@@ -17,6 +17,10 @@ class JobFailedError(RuntimeError):
     """The job ended Failed or Canceled; the message carries the service's error and the log tail."""
 
 
+class JobStalledError(RuntimeError):
+    """The job is Paused or NotResponding: it needs someone to act, and waiting longer would change nothing."""
+
+
 class JobTimeoutError(TimeoutError):
     """The job did not finish in time. It keeps running in Azure ML."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.provider.advice import job_entry, rerun_advice, timeout_minutes
-from components.provider.azure.errors import JobFailedError, ignore_missing, or_none
+from components.provider.advice import job_entry, next_rerun, rerun_advice, timeout_minutes
+from components.provider.azure.errors import JobFailedError, JobStalledError, ignore_missing, or_none
 from components.provider.azure.job_logs import failure_message
 from components.provider.azure.loading import load_entity
-from components.provider.azure.polling import UNSUCCESSFUL, Polling, is_terminal, status_of, wait_for_job
+from components.provider.azure.polling import STALLED, UNSUCCESSFUL, Polling, is_terminal, status_of, wait_for_job
 from components.provider.azure.report import report
 from components.provider.backend import Outs, Props
 
@@ -29,6 +29,11 @@ ON_DELETE = ("archive", "delete", "keep")
 _DEFAULT_OUTPUT = "default"
 # Already stopping: asking again to cancel would only be refused.
 _STOPPING = frozenset({"CancelRequested", "Finalizing"})
+# Why a stalled job needs someone (see polling.STALLED).
+_STALLED_WHY = {
+    "Paused": "it was paused and waits until it is resumed",
+    "NotResponding": "Azure ML lost contact with it (its compute stopped reporting)",
+}
 BEST_TRIAL_PROPERTY = "best_child_run_id"
 
 
@@ -65,7 +70,7 @@ def read_job(ml: MLClient, outs: Props) -> Outs | None:
 
 
 def remove_job(ml: MLClient, outs: Props, on_delete: str, polling: Polling) -> None:
-    """Cancel the job if it still runs, then archive, delete or keep it."""
+    """Cancel the job if it still runs (also a Paused or NotResponding one), then archive, delete or keep it."""
     if on_delete not in ON_DELETE:
         raise ValueError(f"on_delete must be one of {', '.join(ON_DELETE)}, not {on_delete!r}")
     name = outs["name"]
@@ -122,13 +127,30 @@ def _is_archived(ml: MLClient, name: str) -> bool:
 
 
 def _cancel(ml: MLClient, name: str, polling: Polling) -> None:
+    """Ask for the cancel, and wait for it at most `polling.cancel_wait` seconds.
+
+    The service answers 202 and takes about 30 s (its operation has no Retry-After); a removal need not wait
+    for all of it: the job stops anyway, and archiving or deleting it meanwhile is allowed.
+    """
     try:
-        ml.jobs.begin_cancel(name, polling_interval=polling.operation_interval).result()
+        # polling=False: the job's own status says when the cancel is done; no operation poller thread is left behind.
+        ml.jobs.begin_cancel(name, polling=False)
     except Exception:
         # The job may have ended (or gone) between the read and the cancel: then there is nothing to stop.
         job = or_none(lambda: ml.jobs.get(name))
         if job is not None and not is_terminal(status_of(job)):
             raise
+        return
+    deadline = polling.clock() + polling.cancel_wait
+    for delay in polling.delays():
+        job = or_none(lambda: ml.jobs.get(name))
+        if job is None or is_terminal(status_of(job)):
+            return
+        remaining = deadline - polling.clock()
+        if remaining <= 0:
+            report(f"job {name}: cancel requested, still {status_of(job)} after {polling.cancel_wait:g}s; Azure ML finishes it")
+            return
+        polling.sleep(min(delay, remaining))
 
 
 def _settle(ml: MLClient, job: Any, props: Props, polling: Polling) -> Outs:
@@ -137,7 +159,19 @@ def _settle(ml: MLClient, job: Any, props: Props, polling: Polling) -> Outs:
         job = wait_for_job(lambda: ml.jobs.get(job.name), job, timeout_minutes(props), polling, job_entry(props))
         if status_of(job) in UNSUCCESSFUL:
             raise JobFailedError(failure_message(ml, job, rerun_advice(props)))
+        if status_of(job) in STALLED:
+            raise JobStalledError(_stalled_message(job, props))
     return job_outputs(job, props.get("definition") or {})
+
+
+def _stalled_message(job: Any, props: Props) -> str:
+    status = status_of(job)
+    return (
+        f"job {job.name} is {status}: {_STALLED_WHY.get(status, 'it needs attention')}, so waiting longer would change "
+        f"nothing. It is not cancelled: look at it in the studio ({job.studio_url or 'n/a'}) and resume it or fix its "
+        f"compute, then run `pulumi up` again to keep waiting for it (it is adopted, not submitted again); or cancel it "
+        f"there and set rerun: {next_rerun(props)} on {job_entry(props)} to run it anew."
+    )
 
 
 def _metadata_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,15 @@ from typing import Any
 from components.provider.azure.errors import JobTimeoutError, is_transient
 from components.provider.azure.report import report
 
-TERMINAL = frozenset({"Completed", "Failed", "Canceled", "NotResponding"})
+# Every status azure-ai-ml knows (JobStatus), each handled on purpose:
+# - ended for good: the wait is over;
+TERMINAL = frozenset({"Completed", "Failed", "Canceled"})
 UNSUCCESSFUL = TERMINAL - {"Completed"}
+# - stuck until someone acts (the SDK's stream() stops on them too): waiting would only run into the timeout, so the
+#   wait ends and the job is reported as needing attention; it is neither cancelled nor resubmitted;
+STALLED = frozenset({"Paused", "NotResponding"})
+# - on their way (CancelRequested ends Canceled, Finalizing ends Completed or Failed): keep waiting.
+IN_PROGRESS = frozenset({"NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running", "Finalizing", "CancelRequested"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,9 @@ class Polling:
     factor: float = 1.5
     # Interval for the service's long-running operations (cancel, delete).
     operation_interval: float = 5.0
+    # How long a removal waits for a cancel to take effect before it archives or deletes the job anyway
+    # (the service takes about 30 s; the cancel goes on without us).
+    cancel_wait: float = 60.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
 
@@ -48,8 +58,15 @@ def is_terminal(status: str | None) -> bool:
     return status in TERMINAL
 
 
+def stops_waiting(status: str | None) -> bool:
+    """Ended, or stalled until someone acts: either way, polling longer changes nothing."""
+    return status in TERMINAL or status in STALLED
+
+
 def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, polling: Polling, entry: str = "this job") -> Any:
-    """Poll `fetch()` until the job is terminal; the last job seen.
+    """Poll `fetch()` until the job has ended or stalled (see STALLED); the last job seen.
+
+    A status the SDK does not know yet is reported once and waited on, like the ones in progress.
 
     Raises JobTimeoutError at the deadline; `entry` says where the job's timeoutMinutes is set (see `advice.job_entry`).
     """
@@ -58,7 +75,7 @@ def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, pol
     status = status_of(job)
     report(f"job {job.name}: {status}")
     for delay in polling.delays():
-        if is_terminal(status_of(job)):
+        if stops_waiting(status_of(job)):
             return job
         remaining = deadline - polling.clock()
         if remaining <= 0:
@@ -67,7 +84,8 @@ def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, pol
         job, pause = _poll(fetch, job)
         if status_of(job) != status:
             status = status_of(job)
-            report(f"job {job.name}: {status} after {_elapsed(polling.clock() - start)}")
+            unknown = "" if status in TERMINAL | STALLED | IN_PROGRESS else " (a status this provider does not know; waiting on)"
+            report(f"job {job.name}: {status} after {_elapsed(polling.clock() - start)}{unknown}")
         if pause:
             polling.sleep(min(pause, max(0.0, deadline - polling.clock())))
     raise AssertionError("unreachable: delays() never ends")

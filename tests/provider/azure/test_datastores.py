@@ -55,3 +55,14 @@ def test_invalid_definition_error_does_not_show_the_secret(backend: AzureBackend
 
     assert SECRET not in "".join(traceback.format_exception(raised.value))
     assert not aml_double.find("PUT", r"/datastores/training$")
+
+
+def test_datastore_with_a_sas_token_keeps_it_as_its_secret(backend: AzureBackend, aml_double: AzureMLDouble) -> None:
+    props = datastore_props(aml_double, SECRET)
+    props["credentials"] = {"sas_token": f"?sv=2021-08-06&sig={SECRET}"}
+
+    outs = backend.put_datastore(props)
+
+    assert outs == {"asset_id": "azureml://datastores/training"}
+    assert aml_double.datastore_secrets["training"] == {"secretsType": "Sas", "sasToken": f"?sv=2021-08-06&sig={SECRET}"}
+    assert aml_double.datastores["training"]["properties"]["credentials"] == {"credentialsType": "Sas"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.provider.azure.backend import AzureBackend
-from components.provider.azure.errors import JobFailedError, JobTimeoutError
+from components.provider.azure.errors import JobFailedError, JobStalledError, JobTimeoutError
 from components.provider.azure.polling import Polling
 from tests.azureml_double import AzureMLDouble, Azurite
 from tests.provider.azure.builders import Project, command_job, ticking, workspace
@@ -267,3 +267,55 @@ def test_job_without_any_log_still_reports_the_service_error(
 
     with pytest.raises(JobFailedError, match=r"ended Failed: SystemError: Compute target unavailable(.|\n)*no user log"):
         backend.submit_job(command_job(aml_double, project))
+
+
+@pytest.mark.parametrize("stalled", ["Paused", "NotResponding"])
+def test_a_stalled_job_is_reported_at_once_not_waited_on_until_the_timeout(
+    backend: AzureBackend, aml_double: AzureMLDouble, project: Project, stalled: str
+) -> None:
+    aml_double.script_next_job(outcome=stalled)
+
+    with pytest.raises(JobStalledError, match=rf"is {stalled}: .*It is not cancelled.*set rerun: 1 on this job \(train\)"):
+        backend.submit_job(command_job(aml_double, project, timeout_minutes=60))
+
+    assert aml_double.job_status(JOB) == stalled
+    assert not aml_double.find("POST", "/cancel$")
+
+
+def test_removing_a_paused_job_cancels_it(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
+    aml_double.script_next_job(outcome="Paused")
+    props = command_job(aml_double, project, wait=False)
+    outs = {**props, **backend.submit_job(props)}
+    aml_double.run_to_completion(JOB)
+
+    backend.remove_job(outs, "archive")
+
+    assert aml_double.job_status(JOB) == "Canceled"
+
+
+def test_a_cancel_that_takes_long_does_not_hold_up_the_archive(
+    aml_double: AzureMLDouble, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The clock never ticks and nobody polls the cancel operation: the job stays CancelRequested.
+    backend = AzureBackend(workspace(aml_double), polling=Polling(first_delay=0.01, max_delay=0.01, cancel_wait=0.05))
+    props = command_job(aml_double, project, wait=False)
+    outs = {**props, **backend.submit_job(props)}
+
+    backend.remove_job(outs, "archive")
+
+    assert aml_double.job_status(JOB) == "CancelRequested"
+    assert aml_double.job(JOB).hidden is True
+    assert f"job {JOB}: cancel requested, still CancelRequested after 0.05s; Azure ML finishes it" in capsys.readouterr().err
+
+
+def test_a_pipeline_job_is_submitted_and_waited_for_through_its_steps(
+    backend: AzureBackend, aml_double: AzureMLDouble, project: Project
+) -> None:
+    step = {"type": "command", "command": "python train.py", "code": "src", "environment": "azureml:sklearn:1"}
+    definition = {"type": "pipeline", "settings": {"default_compute": "azureml:cpu-cluster"}, "jobs": {"train": step}}
+
+    outs = backend.submit_job({**command_job(aml_double, project), "definition": definition})
+
+    assert outs["status"] == "Completed"
+    assert aml_double.pipeline_steps(JOB)["train"].status == "Completed"
+    assert aml_double.find("PUT", r"/components/azureml_anonymous/versions/[^/]+$", status=201)

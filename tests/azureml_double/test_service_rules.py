@@ -1,0 +1,277 @@
+"""The double refuses and answers what the recorded service refuses and answers (raw HTTP, no SDK: fast).
+
+Each test names the recording (../shared/azureml-recordings) the rule comes from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.azureml_double import AzureMLDouble
+from tests.azureml_double.conformance.client import DoubleClient
+
+JOBS_API = "2025-01-01-preview"
+READ_API = "2024-01-01-preview"
+
+
+@pytest.fixture(scope="module")
+def _server() -> Iterator[AzureMLDouble]:
+    with AzureMLDouble() as double:
+        yield double
+
+
+@pytest.fixture
+def double(_server: AzureMLDouble) -> AzureMLDouble:
+    _server.reset()
+    _server.add_compute("cpu-cluster")
+    _server.add_environment("sklearn", "1")
+    return _server
+
+
+@pytest.fixture
+def client(double: AzureMLDouble) -> Iterator[DoubleClient]:
+    connection = DoubleClient(double.port)
+    yield connection
+    connection.close()
+
+
+def url(double: AzureMLDouble, rest: str, api: str) -> str:
+    return f"{double.workspace_arm_id}{rest}?api-version={api}"
+
+
+def command_job(double: AzureMLDouble, **changes: Any) -> dict[str, Any]:
+    ws = double.workspace_arm_id
+    props = {
+        "jobType": "Command",
+        "command": "python train.py",
+        "environmentId": f"{ws}/environments/sklearn/versions/1",
+        "computeId": f"{ws}/computes/cpu-cluster",
+        "experimentName": "rules",
+        "inputs": {},
+        "outputs": {},
+    }
+    return {"properties": {**props, **changes}}
+
+
+def put_job(double: AzureMLDouble, client: DoubleClient, name: str = "job-1", **changes: Any):
+    return client.send("PUT", url(double, f"/jobs/{name}", JOBS_API), command_job(double, **changes))
+
+
+def error_of(answer) -> dict[str, Any]:
+    error = answer.body["error"]
+    assert {"code", "message", "details", "additionalInfo"} <= set(error)
+    return error
+
+
+def inner_codes(error: dict[str, Any]) -> list[str]:
+    inner = next(i["info"]["value"] for i in error["additionalInfo"] if i["type"] == "InnerError")
+    codes = []
+    while inner:
+        codes.append(inner["code"])
+        inner = inner["innerError"]
+    return codes
+
+
+def test_unknown_compute_is_refused_with_the_services_error(double, client) -> None:
+    # test_command_job_invalid_datastore
+    answer = put_job(double, client, computeId=f"{double.workspace_arm_id}/computes/testCompute")
+
+    assert answer.status == 400
+    error = error_of(answer)
+    assert (error["code"], error["message"]) == ("UserError", "Unknown compute target 'testCompute'.")
+    assert inner_codes(error) == ["BadArgument", "UnknownTargetType"]
+    assert "testCompute" not in double.jobs
+
+
+def test_computes_are_only_those_a_test_made(double, client) -> None:
+    assert client.send("GET", url(double, "/computes/cpu-cluster", "2023-08-01-preview"), None).status == 200
+    assert client.send("GET", url(double, "/computes/gpu-cluster", "2023-08-01-preview"), None).status == 404
+
+
+def test_unknown_member_on_an_output_is_refused_for_every_output_before_the_compute(double, client) -> None:
+    # test_command_job_register_output: assetVersion is no member of a 2025-01-01-preview job output.
+    outputs = {name: {"assetName": name, "assetVersion": "2", "jobOutputType": "uri_folder"} for name in ("a", "b")}
+    answer = put_job(double, client, outputs=outputs, computeId=f"{double.workspace_arm_id}/computes/testCompute")
+
+    assert answer.status == 400
+    error = error_of(answer)
+    assert error["message"] == "Request is invalid and/or missing fields."
+    assert [d["code"] for d in error["details"]] == ["RequestInvalid", "RequestInvalid"]
+    assert error["details"][0]["message"].startswith("Could not find member 'assetVersion' on object of type 'UriFolderJobOutput'.")
+
+
+def test_missing_environment_is_refused(double, client) -> None:
+    answer = put_job(double, client, environmentId=f"{double.workspace_arm_id}/environments/sklearn/versions/9")
+
+    assert answer.status == 404
+    assert "sklearn:9" in error_of(answer)["message"]
+
+
+def test_invalid_job_name_is_refused(double, client) -> None:
+    answer = put_job(double, client, name="-starts-with-a-dash")
+
+    assert answer.status == 400
+    assert inner_codes(error_of(answer)) == ["BadArgument", "InvalidName"]
+
+
+def test_repeating_a_put_with_another_command_is_refused_and_changes_nothing(double, client) -> None:
+    put_job(double, client)
+
+    answer = put_job(double, client, command="python other.py")
+
+    assert answer.status == 400
+    assert "command cannot be changed" in error_of(answer)["message"]
+    assert double.job("job-1").resource["properties"]["command"] == "python train.py"
+    assert put_job(double, client, displayName="renamed").status == 200
+
+
+def test_an_api_version_the_sdk_does_not_send_is_refused(double, client) -> None:
+    answer = client.send("PUT", url(double, "/jobs/job-1", "2099-01-01"), command_job(double))
+
+    assert answer.status == 400
+    assert answer.body["error"]["code"] == "NoRegisteredProviderFound"
+    assert "job-1" not in double.jobs
+
+
+def test_command_job_goes_through_the_services_statuses(double, client) -> None:
+    # test_command_job_dependency_label_resolution (201 Starting), test_command_job_with_dataset (GET Preparing)
+    created = put_job(double, client)
+    seen = [created.body["properties"]["status"]]
+    while not double.job("job-1").terminal:
+        double.tick()
+        seen.append(client.send("GET", url(double, "/jobs/job-1", READ_API), None).body["properties"]["status"])
+
+    assert (created.status, "Location" in created.headers) == (201, True)
+    assert seen == ["Starting", "Preparing", "Queued", "Running", "Finalizing", "Completed"]
+
+
+def test_the_service_adds_a_default_output(double, client) -> None:
+    outputs = put_job(double, client).body["properties"]["outputs"]
+
+    assert outputs["default"]["uri"] == "azureml://datastores/workspaceartifactstore/ExperimentRun/dcid.job-1"
+
+
+def test_a_paused_job_stays_paused_on_the_clock(double, client) -> None:
+    double.script_next_job(outcome="Paused")
+    put_job(double, client)
+
+    assert double.run_to_completion("job-1") == "Paused"
+    double.tick(5)
+    assert double.job_status("job-1") == "Paused"
+
+
+def cancel(double: AzureMLDouble, client: DoubleClient, name: str = "job-1"):
+    return client.send("POST", url(double, f"/jobs/{name}/cancel", "2023-04-01-preview"), None)
+
+
+def test_cancel_answers_a_subscription_scoped_operation_without_retry_after(double, client) -> None:
+    # test_simple_foreach_string_item: 202, Location …/locations/{region}/mfeOperationResults/jc:{workspace id}:{job}
+    put_job(double, client)
+
+    answer = cancel(double, client)
+
+    assert answer.status == 202
+    location = answer.headers["Location"]
+    expected = f"/subscriptions/{double.subscription_id}/providers/Microsoft.MachineLearningServices/locations/{double.location}"
+    assert f"{expected}/mfeOperationResults/jc:{double.workspace_id}:job-1?" in location
+    assert "Retry-After" not in answer.headers
+    assert double.job_status("job-1") == "CancelRequested"
+
+
+def test_the_cancel_operation_answers_202_for_the_set_number_of_polls_then_the_job_is_canceled(double, client) -> None:
+    double.cancel_polls = 3
+    put_job(double, client)
+    location = cancel(double, client).headers["Location"]
+    path = location.split("management.azure.com", 1)[1]
+
+    statuses = [client.send("GET", path, None).status for _ in range(4)]
+
+    assert statuses == [202, 202, 202, 200]
+    assert double.job_status("job-1") == "Canceled"
+
+
+def test_canceling_a_job_that_ended_changes_nothing(double, client) -> None:
+    put_job(double, client)
+    double.complete_job("job-1")
+
+    answer = cancel(double, client)
+    path = answer.headers["Location"].split("management.azure.com", 1)[1]
+
+    assert (answer.status, client.send("GET", path, None).status) == (202, 200)
+    assert double.job_status("job-1") == "Completed"
+
+
+def test_sweep_job_runs_at_once_and_answers_its_goal_capitalised(double, client) -> None:
+    # test_sweep_job_await_completion: 201 Running, objective.goal "Maximize"
+    ws = double.workspace_arm_id
+    trial = {"command": "python train.py", "environmentId": f"{ws}/environments/sklearn/versions/1"}
+    sweep = {
+        "jobType": "Sweep",
+        "trial": trial,
+        "objective": {"goal": "maximize", "primaryMetric": "accuracy"},
+        "samplingAlgorithm": {"samplingAlgorithmType": "Random"},
+        "searchSpace": {"lr": ["uniform", [0.01, 0.1]]},
+        "limits": {"jobLimitsType": "Sweep", "maxTotalTrials": 2},
+        "computeId": f"{ws}/computes/cpu-cluster",
+    }
+    answer = client.send("PUT", url(double, "/jobs/sweep-1", READ_API), {"properties": sweep})
+
+    assert answer.body["properties"]["status"] == "Running"
+    assert answer.body["properties"]["objective"]["goal"] == "Maximize"
+
+
+def test_a_model_name_never_registered_lists_as_model_not_found(double, client) -> None:
+    # test_crud_file
+    answer = client.send("GET", url(double, "/models/never/versions", "2023-08-01-preview") + "&$top=1", None)
+
+    assert answer.status == 404
+    error = error_of(answer)
+    assert error["details"][0]["code"] == "ModelNotFound"
+
+
+def test_environment_comes_back_as_the_service_stores_it(double, client) -> None:
+    # test_environment_create_conda
+    conda = "name: train\ndependencies:\n- python=3.11\n"
+    body = {"properties": {"image": "python:3.11-slim", "condaFile": conda}}
+    props = client.send("PUT", url(double, "/environments/conda-env/versions/1", "2023-04-01-preview"), body).body["properties"]
+
+    assert json.loads(props["condaFile"]) == {"name": "train", "dependencies": ["python=3.11"]}
+    assert (props["autoRebuild"], props["stage"], props["properties"]["azureml.labels"]) == ("Disabled", "Development", "latest")
+
+
+def test_data_version_comes_back_with_the_long_form_datastore_uri(double, client) -> None:
+    # test_create_uri_file
+    body = {"properties": {"dataType": "uri_file", "dataUri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/x/a.csv"}}
+    props = client.send("PUT", url(double, "/data/table/versions/1", "2023-04-01-preview"), body).body["properties"]
+
+    prefix = f"azureml://subscriptions/{double.subscription_id}/resourcegroups/{double.resource_group}/workspaces/{double.workspace}"
+    assert props["dataUri"] == f"{prefix}/datastores/workspaceblobstore/paths/LocalUpload/x/a.csv"
+
+
+def test_list_secrets_for_an_expirable_secret_answers_a_sas(double, client) -> None:
+    # test_blob_store: expirableSecret -> secretsType Sas, whatever the datastore stores
+    path = url(double, "/datastores/workspaceblobstore/listSecrets", "2024-07-01-preview")
+
+    sas = client.send("POST", path, {"expirableSecret": True, "expireAfterHours": 1}).body
+    stored = client.send("POST", path, None).body
+
+    assert sas["secretsType"] == "Sas" and sas["sasToken"].startswith("?") and "srt=co" in sas["sasToken"]
+    assert stored["secretsType"] == "AccountKey"
+
+
+def test_anonymous_component_is_one_version_per_content(double, client) -> None:
+    # test_pipeline_job__with_inline_component_file_in_component_folder: PUT …/azureml_anonymous/versions/{hash}
+    spec = {"name": "azureml_anonymous", "version": "1", "type": "command", "command": "python hello.py", "is_deterministic": True}
+    body = {"properties": {"isAnonymous": True, "componentSpec": spec}}
+    path = url(double, "/components/azureml_anonymous/versions/0123abcd", "2024-01-01-preview")
+
+    first, again = client.send("PUT", path, body), client.send("PUT", path, body)
+
+    assert (first.status, again.status) == (201, 201)
+    assert first.body["name"] == again.body["name"] != "0123abcd"
+    assert first.body["properties"]["componentSpec"]["is_deterministic"] == "True"
+    assert first.body["properties"]["componentSpec"]["resources"] == {"instance_count": "1"}
