@@ -27,7 +27,8 @@ setup: $(VENV)/.installed node_modules/.installed .pulumi-bin ## Python venv, Az
 $(VENV)/.installed: requirements.txt
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(PYTHON) -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip install -q --python $(PYTHON) -r requirements.txt
+	# Compiled bytecode: every job runs in a provider process of its own, which would otherwise recompile what it imports.
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PYTHON) -r requirements.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

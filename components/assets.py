@@ -19,6 +19,7 @@ import pulumi
 
 from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Environment, Job, Model
+from components.provider.hosts import ProviderHosts
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
 
@@ -36,6 +37,8 @@ class WorkspaceTarget:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     compute: Mapping[str, pulumi.Resource] = field(default_factory=dict)
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    # The provider instances (host processes) the assets run in: see components/provider/hosts.py.
+    hosts: ProviderHosts = field(default_factory=ProviderHosts)
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,14 @@ class MlAssets(pulumi.ComponentResource):
         self.models = pulumi.Output.from_input({name: {"version": m.version, "uri": m.uri} for name, m in model_resources.items()})
         self.register_outputs({"jobs": self.jobs, "models": self.models})
 
-    def _opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, depends_on=[*self._target.depends_on, *(depends_on or [])])
+    def _opts(
+        self, depends_on: list[pulumi.Resource] | None = None, provider: pulumi.ProviderResource | None = None
+    ) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=self,
+            depends_on=[*self._target.depends_on, *(depends_on or [])],
+            provider=provider or self._target.hosts.shared(),
+        )
 
     def _versioned(self, kind: type[Environment | DataAsset | Component], prefix: str, spec: VersionedSpec) -> tuple[str, _Declared]:
         resource = kind(
@@ -126,7 +135,7 @@ class MlAssets(pulumi.ComponentResource):
             timeout_minutes=entry.timeout_minutes,
             on_delete=entry.on_delete,
             rerun=entry.rerun,
-            opts=self._opts(depends_on),
+            opts=self._opts(depends_on, self._target.hosts.for_job(spec.key)),
         )
 
     def _model(self, entry: Any) -> Model:

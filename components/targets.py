@@ -6,6 +6,7 @@ import pulumi
 
 from components.assets import WorkspaceTarget
 from components.provider import LocalWorkspace
+from components.provider.hosts import ProviderHosts
 from components.settings import StackSettings
 
 
@@ -20,9 +21,10 @@ def workspace_target(settings: StackSettings) -> WorkspaceTarget:
 def _local(settings: StackSettings) -> WorkspaceTarget:
     stack = pulumi.get_stack()
     workspace = {"target": "local", "root": f"{settings.local.root}/{stack}", "concurrency": settings.local.concurrency, "stack": stack}
-    folder = LocalWorkspace("local-workspace", workspace)
+    hosts = ProviderHosts()
+    folder = LocalWorkspace("local-workspace", workspace, opts=pulumi.ResourceOptions(provider=hosts.shared()))
     outputs = {"target": "local", "root": folder.root, "mlflowTrackingUri": folder.tracking_uri}
-    return WorkspaceTarget(workspace=workspace, depends_on=[folder], outputs=outputs)
+    return WorkspaceTarget(workspace=workspace, depends_on=[folder], outputs=outputs, hosts=hosts)
 
 
 def _existing(settings: StackSettings) -> WorkspaceTarget:

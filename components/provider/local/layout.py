@@ -32,6 +32,11 @@ class Layout:
     def tracking_uri(self) -> str:
         return f"sqlite:///{self.db}"
 
+    @property
+    def compute(self) -> Path:
+        """The compute pools' slot locks (see compute.py)."""
+        return self.path / "compute"
+
     def environments(self, name: str) -> Path:
         return self.path / "environments" / name
 

@@ -20,7 +20,7 @@ _OWNER = "workspace.json"
 class LocalWorkspace:
     def __init__(self, workspace: Props) -> None:
         self.layout = Layout(str(workspace["root"]))
-        self.pools = ComputePools(int(workspace.get("concurrency") or os.cpu_count() or 1))
+        self.pools = ComputePools(self.layout.compute, int(workspace.get("concurrency") or os.cpu_count() or 1))
         self._tracking: Tracking | None = None
         self._lock = threading.Lock()
 

@@ -1,0 +1,91 @@
+"""Under the real engine and the stock dynamic-provider host: every job of a stack waits at once.
+
+The host serves calls from four threads, and a job's create holds one until the job ends; each
+job has a provider instance (a host process) of its own, so more jobs than that run together,
+bounded only by each compute's `local.concurrency` slots, shared across those processes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.harness import copy_project, engine_env, select_stack
+
+SECONDS = 3
+CONCURRENCY = 2
+# Three computes of two slots run five jobs at once (more than the host's four threads); `a`
+# has one more, which must queue.
+JOBS = {"a0": "a", "a1": "a", "a2": "a", "b0": "b", "b1": "b", "c0": "c"}
+
+JOB_YAML = """\
+$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+command: >-
+  date +%s.%N > ${{{{outputs.span}}}}/start && sleep {seconds} && date +%s.%N > ${{{{outputs.span}}}}/end
+outputs:
+  span:
+    type: uri_folder
+environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest
+compute: azureml:{compute}
+"""
+
+
+def write_job(project: Path, key: str, compute: str, seconds: int = SECONDS) -> None:
+    (project / "jobs" / f"{key}.yml").write_text(JOB_YAML.format(seconds=seconds, compute=compute))
+
+
+def write_stack(project: Path, jobs: dict[str, str]) -> None:
+    config = {
+        "azureml-training:target": "local",
+        "azureml-training:local": {"concurrency": CONCURRENCY},
+        "azureml-training:jobs": [{"file": f"jobs/{key}.yml", "key": key} for key in jobs],
+    }
+    (project / "stacks" / "Pulumi.local.yaml").write_text(yaml.safe_dump({"config": config}))
+
+
+def spans(project: Path, outputs: dict) -> dict[str, tuple[float, float]]:
+    """Each job's (start, end), as its process wrote them into its output folder."""
+    found = {}
+    for key, job in outputs["jobs"].items():
+        folder = Path(job["url"].removeprefix("file://")) / "outputs" / "span"
+        found[key] = (float((folder / "start").read_text()), float((folder / "end").read_text()))
+    return found
+
+
+def most_at_once(intervals: list[tuple[float, float]]) -> int:
+    events = sorted(itertools.chain(((start, 1) for start, _ in intervals), ((end, -1) for _, end in intervals)))
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_slots(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    for key, compute in JOBS.items():
+        write_job(project, key, compute)
+    write_stack(project, JOBS)
+    stack = select_stack(project, "local", engine_env(tmp_path / "state"))
+
+    outputs = {k: v.value for k, v in stack.up().outputs.items()}
+    ran = spans(project, outputs)
+    assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}
+    assert most_at_once(list(ran.values())) >= 5, f"fewer jobs ran together than the computes' slots allow: {ran}"
+    for compute in set(JOBS.values()):
+        on_compute = [span for key, span in ran.items() if JOBS[key] == compute]
+        assert most_at_once(on_compute) <= CONCURRENCY, f"compute {compute} ran more than its {CONCURRENCY} slots: {on_compute}"
+
+    # A new job gets an instance of its own: nothing else moves, nothing is replaced or run again.
+    write_job(project, "late", "b", seconds=0)
+    write_stack(project, {**JOBS, "late": "b"})
+    second = stack.up()
+    changes = second.summary.resource_changes or {}
+    assert changes == {"create": 2, "same": changes["same"]}, changes
+    after = {k: v.value for k, v in second.outputs.items()}
+    assert {key: job["name"] for key, job in after["jobs"].items() if key != "late"} == {
+        key: job["name"] for key, job in outputs["jobs"].items()
+    }
+    assert {key: span for key, span in spans(project, after).items() if key != "late"} == ran
