@@ -14,16 +14,22 @@ import yaml
 
 from tests.e2e.harness import copy_project, engine_env, select_stack
 
-SECONDS = 3
 CONCURRENCY = 2
 # Three computes of two slots run five jobs at once (more than the host's four threads); `a`
-# has one more, which must queue.
+# has one more, which must wait for a slot.
 JOBS = {"a0": "a", "a1": "a", "a2": "a", "b0": "b", "b1": "b", "c0": "c"}
+AT_ONCE = 5
 
+# Each job arrives at a barrier (a folder of files) and waits, up to a minute, until AT_ONCE
+# jobs have arrived: with fewer running at once it fails. A job that comes later passes at once.
 JOB_YAML = """\
 $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
 command: >-
-  date +%s.%N > ${{{{outputs.span}}}}/start && sleep {seconds} && date +%s.%N > ${{{{outputs.span}}}}/end
+  date +%s.%N > ${{{{outputs.span}}}}/start &&
+  touch {barrier}/{key} &&
+  for i in $(seq 600); do [ $(ls {barrier} | wc -l) -ge {at_once} ] && break; sleep 0.1; done &&
+  [ $(ls {barrier} | wc -l) -ge {at_once} ] &&
+  date +%s.%N > ${{{{outputs.span}}}}/end
 outputs:
   span:
     type: uri_folder
@@ -32,8 +38,11 @@ compute: azureml:{compute}
 """
 
 
-def write_job(project: Path, key: str, compute: str, seconds: int = SECONDS) -> None:
-    (project / "jobs" / f"{key}.yml").write_text(JOB_YAML.format(seconds=seconds, compute=compute))
+def write_job(project: Path, key: str, compute: str) -> None:
+    barrier = project / "barrier"
+    barrier.mkdir(exist_ok=True)
+    text = JOB_YAML.format(barrier=barrier, key=key, at_once=AT_ONCE, compute=compute)
+    (project / "jobs" / f"{key}.yml").write_text(text)
 
 
 def write_stack(project: Path, jobs: dict[str, str]) -> None:
@@ -72,14 +81,13 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
 
     outputs = {k: v.value for k, v in stack.up().outputs.items()}
     ran = spans(project, outputs)
-    assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}
-    assert most_at_once(list(ran.values())) >= 5, f"fewer jobs ran together than the computes' slots allow: {ran}"
+    assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}, "all passed the barrier: five ran at once"
     for compute in set(JOBS.values()):
         on_compute = [span for key, span in ran.items() if JOBS[key] == compute]
         assert most_at_once(on_compute) <= CONCURRENCY, f"compute {compute} ran more than its {CONCURRENCY} slots: {on_compute}"
 
     # A new job gets an instance of its own: nothing else moves, nothing is replaced or run again.
-    write_job(project, "late", "b", seconds=0)
+    write_job(project, "late", "b")
     write_stack(project, {**JOBS, "late": "b"})
     second = stack.up()
     changes = second.summary.resource_changes or {}
