@@ -1,9 +1,10 @@
 """Differences the checker waives: ``allowlist.txt`` beside this module, one per line.
 
-    METHOD  TEMPLATE  KIND  PATH  -- reason
+    METHOD  TEMPLATE  KIND  PATH  [SERVICE->DOUBLE]  -- reason
 
-METHOD (or ``*``), TEMPLATE (an operation's template from ``operations``, ``*`` globs allowed, ``...`` for ``…``), KIND (a
-``compare.Difference`` kind) and PATH (glob over the difference's path; ``-`` for an empty one). The reason is
+METHOD (or ``*``), TEMPLATE (an operation's template from ``operations``, ``*`` globs allowed, ``...`` for
+``…``), KIND (a ``compare.Difference`` kind), PATH (glob over the difference's path; ``-`` for an empty one) and,
+optionally, the two values (globs; for a ``value`` difference, e.g. ``Preparing->NotStarted``). The reason is
 required: only differences that cannot matter to the provider belong here.
 """
 
@@ -31,6 +32,7 @@ class Allowance:
     path: str
     reason: str
     line: int
+    values: tuple[str, str] = ("*", "*")  # service's, double's
 
     def allows(self, operation: Operation, difference: Difference) -> bool:
         return (
@@ -38,6 +40,8 @@ class Allowance:
             and fnmatchcase(operation.template, self.template)
             and self.kind == difference.kind
             and fnmatchcase(difference.path or "-", self.path)
+            and fnmatchcase(difference.recorded, self.values[0])
+            and fnmatchcase(difference.double, self.values[1])
         )
 
 
@@ -51,11 +55,13 @@ def load_allowlist(path: Path = DEFAULT_ALLOWLIST) -> list[Allowance]:
             continue
         spec, _, reason = line.partition(" -- ")
         fields = spec.split()
-        if len(fields) != 4 or not reason.strip():
-            raise AllowlistError(f"{path}:{number}: expected 'METHOD TEMPLATE KIND PATH -- reason', got {raw!r}")
-        method, template, kind, difference_path = fields
+        values = fields[4].split("->", 1) if len(fields) == 5 else ["*", "*"]
+        if len(fields) not in (4, 5) or len(values) != 2 or not reason.strip():
+            raise AllowlistError(f"{path}:{number}: expected 'METHOD TEMPLATE KIND PATH [SERVICE->DOUBLE] -- reason', got {raw!r}")
+        method, template, kind, difference_path = fields[:4]
         # "..." reads as the "…" (the workspace's ARM id) that templates use.
-        allowances.append(Allowance(method, template.replace("...", "…"), kind, difference_path, reason.strip(), number))
+        template = template.replace("...", "…")
+        allowances.append(Allowance(method, template, kind, difference_path, reason.strip(), number, (values[0], values[1])))
     return allowances
 
 

@@ -5,7 +5,8 @@ clock ticks (``AzureMLDouble.tick``, a test control). The replay never ticks bef
 something (PUT, POST, DELETE). Before a read of something that changes with time (a job, a long-running
 operation's status), when the double's answer differs from the recorded one only in time-dependent ways (status
 code, LRO headers, a status-like value), the replay ticks the double's clock once and reads again, up to
-``MAX_TICKS`` times, and takes the first answer that matches. The clock only goes forward, so this accepts
+``MAX_TICKS`` times (fewer once the answer cannot change any more: an error, a job that ended), and takes the
+first answer that matches. The clock only goes forward, so this accepts
 exactly the recorded sequences of statuses the double can produce in order, each status held for as many
 reads as the recording shows (a read does not advance the clock): 17 polls answering Running are 17 reads
 without a tick. A status the double skips or never reaches stays a mismatch, reported with the statuses the
@@ -21,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from tests.azureml_double.conformance.client import DoubleClient
 from tests.azureml_double.conformance.compare import Answer, Difference, compare
 from tests.azureml_double.conformance.operations import LRO_HEADERS, LRO_POLL, replay_api_version
-from tests.azureml_double.conformance.plan import Plan, Step
+from tests.azureml_double.conformance.plan import TERMINAL, Plan, Step
 from tests.azureml_double.conformance.recording import Exchange
 from tests.azureml_double.conformance.rewrite import Rewriter
 from tests.azureml_double.conformance.seeding import apply_seeds
@@ -128,7 +129,16 @@ def _advance_until_match(
         if not any(d.time_dependent for d in differences):
             result.answer, result.differences, result.ticks = answer, differences, tick
             return
+        if _settled(answer):
+            result.ticks = tick
+            return
     result.ticks = MAX_TICKS
+
+
+def _settled(answer: Answer) -> bool:
+    """No later moment changes this answer: an error, or a job that has ended."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    return answer.status >= 400 or (body.get("properties") or {}).get("status") in TERMINAL
 
 
 def _status(answer: Answer | None) -> str:
