@@ -3,14 +3,14 @@
 Time. The service's jobs and operations move on their own between two requests; the double's move when its
 clock ticks (``AzureMLDouble.tick``, a test control). The replay never ticks before a request that changes
 something (PUT, POST, DELETE). Before a read of something that changes with time (a job, a long-running
-operation's status), when the double's answer differs from the recorded one only in time-dependent ways (status
-code, LRO headers, a status-like value), the replay ticks the double's clock once and reads again, up to
-``MAX_TICKS`` times (fewer once the answer cannot change any more: an error, a job that ended), and takes the
-first answer that matches. The clock only goes forward, so this accepts
-exactly the recorded sequences of statuses the double can produce in order, each status held for as many
-reads as the recording shows (a read does not advance the clock): 17 polls answering Running are 17 reads
-without a tick. A status the double skips or never reaches stays a mismatch, reported with the statuses the
-double went through.
+operation's status), when the double's answer differs from the recorded one in time-dependent ways (status code,
+LRO headers, a status-like value), the replay ticks the double's clock once and reads again, up to ``MAX_TICKS``
+times (fewer once the answer cannot change any more: an error, a job that ended), and keeps the first answer
+without such differences (its other differences are reported). The clock only goes forward and the replay adds
+no tick before a read that already agrees, so this accepts exactly the recorded sequences of statuses the
+double produces in that order, each held for as many reads as the recording shows: 17 polls answering Running
+are 17 reads without a tick. A status the double skips or never reaches stays a mismatch, reported with the
+statuses the double went through.
 """
 
 from __future__ import annotations
