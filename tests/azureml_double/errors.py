@@ -80,7 +80,7 @@ def not_found(message: str, detail_code: str | None = None) -> HttpError:
     """404 as the service words it: "The specified resource was not found." with the specific reason in details."""
     if detail_code is None:
         return HttpError(404, "UserError", message, inner=("NotFound",))
-    return HttpError(404, "UserError", "The specified resource was not found.", details=[Detail(detail_code, message)], inner=("NotFound",))
+    return HttpError(404, "UserError", "The specified resource was not found.", details=[Detail(detail_code, message)])
 
 
 def request_invalid(details: list[Detail]) -> HttpError:

@@ -56,8 +56,11 @@ def step_compute(pipeline_props: dict[str, Any], step: dict[str, Any]) -> str | 
 
 
 def spawn_steps(double: AzureMLDouble, job: JobRecord) -> None:
-    """One child run per step, as the service creates them when the pipeline starts."""
+    """One child run per step, as the service creates them when the pipeline starts (and its run properties)."""
     props = job.resource["properties"]
+    compute = props.get("computeId") or (props.get("settings") or {}).get("default_compute")
+    default_compute = {"azureml.defaultComputeName": compute.rsplit("/", 1)[-1]} if compute else {}
+    props["properties"] = {**PIPELINE_PROPERTIES, **default_compute, **(props.get("properties") or {})}
     for step_name, step in (props.get("jobs") or {}).items():
         child = _step_record(double, job, step_name, step)
         double.jobs[child.name] = child

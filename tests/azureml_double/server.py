@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import yaml
 
-from tests.azureml_double import api_versions, components, pipelines, validation
+from tests.azureml_double import api_versions, components, pipelines, shapes, validation
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
 from tests.azureml_double.jobs import OUTCOMES, STALLED_STATUSES, JobRecord, JobScript, phases
 
@@ -240,6 +240,7 @@ class AzureMLDouble:
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
             self.anonymous_components: dict[str, str] = {}  # content hash -> version id the service gave it
             self._current_raw = ""
+            self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
             self._seed_datastores()
         if self._server is not None:
@@ -437,10 +438,16 @@ class AzureMLDouble:
                     "isDefault": default,
                     "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity",
                     "description": None,
-                    "tags": {},
-                    "properties": {},
+                    "tags": None,
+                    "properties": None,
                 },
-                "systemData": self._system_data(),
+                # Recorded: the workspace made its own stores (an application; no createdBy).
+                "systemData": {
+                    "createdAt": _iso(),
+                    "lastModifiedAt": _iso(),
+                    "lastModifiedBy": "workspace",
+                    "lastModifiedByType": "Application",
+                },
             }
             self.datastore_secrets[name] = {"secretsType": "AccountKey", "key": self.storage_key}
 
@@ -574,6 +581,8 @@ class AzureMLDouble:
             self._pick_best_child(job)
         if job.job_type.lower() == "pipeline":
             pipelines.bind_outputs(self, job)
+            stages = {"Initialization": None, "Execution": {"StartTime": _iso(job.started), "EndTime": _iso(job.ended), "Status": status}}
+            job.resource["properties"]["properties"]["azureml.pipelines.stages"] = json.dumps(stages)
         if status == "Completed":
             self._materialize_outputs(job)
         self._write_logs(job)
@@ -700,9 +709,14 @@ class AzureMLDouble:
 
     # ----------------------------------------------------------------------------------- views
     def job_view(self, job: JobRecord) -> dict:
-        resource = copy.deepcopy(job.resource)
+        """The job as the service answers it at the request's api-version."""
+        resource = shapes.job(job.resource, self._current_api_version)
         resource["properties"]["status"] = job.status
         return resource
+
+    def _datastore_view(self, resource: dict) -> dict:
+        own = resource["name"] in ("workspaceblobstore", "workspaceartifactstore", "workspacefilestore", "workspaceworkingdirectory")
+        return shapes.datastore(resource, self.subscription_id if own else None, self.resource_group if own else None)
 
     def run_view(self, job: JobRecord, details: bool = False) -> dict:
         props = job.resource["properties"]
@@ -856,13 +870,12 @@ class AzureMLDouble:
             "api": host,
             "catalog": host,
             "experimentation": host,
-            "gallery": f"{host}/gallery/v1.0",
             "history": host,
             "hyperdrive": host,
             "labeling": host,
             "modelmanagement": host,
             "pipelines": host,
-            "studiometadata": host,
+            "studio": "https://ml.azure.com",
         }
 
     # workspace scope -----------------------------------------------------------------------------
@@ -907,6 +920,7 @@ class AzureMLDouble:
             "location": self.location,
             "kind": "Default",
             "tags": {},
+            "etag": None,
             "identity": {
                 "type": "SystemAssigned",
                 "principalId": "00000000-0000-4000-8000-0000000000bb",
@@ -931,13 +945,32 @@ class AzureMLDouble:
                 "storageHnsEnabled": False,
                 "tenantId": self.tenant_id,
                 "imageBuildCompute": None,
-                "allowPublicAccessWhenBehindVnet": False,
                 "enableDataIsolation": False,
-                "notebookInfo": None,
-                "serviceProvisionedResourceGroup": None,
+                "notebookInfo": {
+                    "resourceId": uuid.uuid5(uuid.NAMESPACE_OID, self.workspace_id).hex,
+                    "fqdn": f"ml-{self.workspace}-{self.location}-{self.workspace_id}.{self.location}.notebooks.azure.net",
+                    "isPrivateLinkEnabled": False,
+                    "notebookPreparationError": None,
+                },
                 "privateLinkCount": 0,
-                "sharedPrivateLinkResources": [],
-                "managedNetwork": {"isolationMode": "Disabled"},
+                "managedNetwork": {
+                    "changeableIsolationModes": ["AllowInternetOutbound", "AllowOnlyApprovedOutbound"],
+                    "isolationMode": "Disabled",
+                    "enableNetworkMonitor": False,
+                    "enableFirewallLog": False,
+                },
+                "allowRoleAssignmentOnRG": True,
+                "softDeleteEnabled": False,
+                "creationTime": "2024-01-01T00:00:00.0000000Z",
+                "linkedModelInventoryArmId": None,
+                "ipAllowlist": [],
+                "networkAcls": {"defaultAction": "Allow", "bypass": "", "ipRules": [], "resourceAccessRules": []},
+                "serverlessComputeSettings": None,
+                "EnableSoftwareBillOfMaterials": False,
+                "sdkTelemetryAppInsightsKey": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.workspace_id}/telemetry")),
+                "sasGetterUri": "",
+                "systemDatastoresAuthMode": "accesskey",
+                "enableServiceSideCMKEncryption": False,
             },
         }
 
@@ -997,13 +1030,13 @@ class AzureMLDouble:
                 items.sort(key=lambda v: v["systemData"]["createdAt"], reverse="desc" in order)
             if query.get("$top"):
                 items = items[: int(query["$top"])]
-            return 200, self._page(items, query), {}
+            return 200, self._page([shapes.asset_version(kind, v) for v in items], query), {}
         version = parts[2]
         if len(parts) == 3:
             if method == "GET":
                 if version not in name_versions:
                     raise _not_found(f"{kind[:-1].capitalize()} {name}:{version}")
-                return 200, name_versions[version], {}
+                return 200, shapes.asset_version(kind, name_versions[version]), {}
             if method == "PUT":
                 if kind == "components" and name == components.ANONYMOUS:
                     return self._put_anonymous_component(version, body or {})
@@ -1041,7 +1074,7 @@ class AzureMLDouble:
         """One version per content: the same content again answers (201) with the version first made for it."""
         version = self.anonymous_components.get(content_hash)
         if version is not None:
-            return 201, self.versions["components"][components.ANONYMOUS][version], {}
+            return 201, shapes.asset_version("components", self.versions["components"][components.ANONYMOUS][version]), {}
         version = str(uuid.uuid4())
         self.anonymous_components[content_hash] = version
         return self._put_version("components", components.ANONYMOUS, version, body)
@@ -1067,7 +1100,7 @@ class AzureMLDouble:
                     old[key] = props[key]
             existing["systemData"] = self._system_data(existing["systemData"]["createdAt"])
             # Recorded: re-putting an environment version (archive) answers 201, a data version 200.
-            return (201 if kind == "environments" else 200), existing, {}
+            return (201 if kind == "environments" else 200), shapes.asset_version(kind, existing), {}
         props.setdefault("isArchived", False)
         props.setdefault("isAnonymous", False)
         props.setdefault("tags", {})
@@ -1085,7 +1118,7 @@ class AzureMLDouble:
         container["properties"]["latestVersion"] = version
         numeric = [int(v) for v in self.versions[kind][name] if v.isdigit()]
         container["properties"]["nextVersion"] = str(max(numeric) + 1) if numeric else "1"
-        return 201, resource, {}
+        return 201, shapes.asset_version(kind, resource), {}
 
     def _normalize_version(self, kind: str, name: str, version: str, props: dict) -> dict:
         """The version's properties as the service stores and returns them (recorded answers)."""
@@ -1150,7 +1183,7 @@ class AzureMLDouble:
                 "credential": {"credentialType": "SAS", "sasUri": sas_uri},
             },
             "pendingUploadId": upload_id,
-            "pendingUploadType": "TemporaryBlobReference",
+            "pendingUploadType": "None",  # recorded
         }
 
     def _page(self, items: list, query: dict) -> dict:
@@ -1177,13 +1210,13 @@ class AzureMLDouble:
             if names:
                 wanted = set(names.split(","))
                 items = [d for d in items if d["name"] in wanted]
-            return 200, self._page(items, query), {}
+            return 200, self._page([self._datastore_view(d) for d in items], query), {}
         name = parts[0]
         if len(parts) == 1:
             if method == "GET":
                 if name not in self.datastores:
-                    raise _not_found(f"Datastore {name}")
-                return 200, self.datastores[name], {}
+                    raise HttpError(404, "UserError", f"Could not find datastore: {name}.", inner=("NotFoundError",))  # recorded
+                return 200, self._datastore_view(self.datastores[name]), {}
             if method == "PUT":
                 return self._put_datastore(name, body or {})
             if method == "DELETE":
@@ -1193,7 +1226,7 @@ class AzureMLDouble:
                 return 200, None, {}
         if len(parts) == 2 and parts[1] == "listSecrets" and method == "POST":
             if name not in self.datastores:
-                raise _not_found(f"Datastore {name}")
+                raise HttpError(404, "UserError", f"Could not find datastore: {name}.", inner=("NotFoundError",))  # recorded
             secrets = self.datastore_secrets.get(name)
             if not secrets:
                 raise HttpError(400, "UserError", f"Datastore {name} has no secrets (identity-based).")
@@ -1218,7 +1251,6 @@ class AzureMLDouble:
         props["credentials"] = credentials
         props.setdefault("isDefault", False)
         props.setdefault("tags", {})
-        props.setdefault("properties", {})
         if props.get("datastoreType") in ("AzureBlob", "AzureDataLakeGen2", "AzureFile"):
             props.setdefault("endpoint", "core.windows.net")
             props.setdefault("protocol", "https")
@@ -1233,7 +1265,7 @@ class AzureMLDouble:
         self.datastores[name] = resource
         if props.get("datastoreType") == "AzureBlob" and props.get("accountName") == self.storage_account:
             self._blob_create_container(props.get("containerName") or "")
-        return (201 if created else 200), resource, {}
+        return (201 if created else 200), self._datastore_view(resource), {}
 
     # computes -----------------------------------------------------------------------------------
     def _compute_resource(self, name: str, vm_size: str, max_nodes: int) -> dict:
@@ -1359,7 +1391,8 @@ class AzureMLDouble:
         if job.status == "CancelRequested":
             if job.cancel_polls > 0:
                 job.cancel_polls -= 1
-                return 202, {}, {"Location": self._cancel_operation_url(job.name, query.get("api-version"))}
+                url = self._cancel_operation_url(job.name, query.get("api-version"))
+                return 202, {}, {"Location": url, "Azure-AsyncOperation": url}
             self._finish(job, "Canceled")
         return 200, None, {}
 
@@ -1376,12 +1409,14 @@ class AzureMLDouble:
         props.setdefault("tags", {})
         props.setdefault("properties", {})
         props.setdefault("computeId", None)
-        if job_type == "Pipeline":
-            props["properties"] = {**pipelines.PIPELINE_PROPERTIES, **props["properties"]}
-        else:
+        if job_type == "Command":
             props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
             if props.get("computeId"):
                 props["properties"].setdefault("_azureml.ClusterName", props["computeId"].rsplit("/", 1)[-1])
+        if job_type == "Sweep":
+            self._sweep_run_settings(props)
+        if props.get("codeId") or (props.get("trial") or {}).get("codeId"):
+            # Recorded: a job that runs code answers the snapshot the service took of it.
             props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
         props["services"] = self._job_services(name, job_type)
         objective = props.get("objective")
@@ -1407,6 +1442,35 @@ class AzureMLDouble:
         self._fill_outputs(job)
         self._set_status(job, phases(job_type)[0])
         return 201, self.job_view(job), {}
+
+    def _sweep_run_settings(self, props: dict) -> None:
+        """What HyperDrive records on a sweep job's tags and properties (test_sweep_job_await_completion)."""
+        objective = props.get("objective") or {}
+        limits = props.get("limits") or {}
+        metric = json.dumps({"name": objective.get("primaryMetric"), "goal": str(objective.get("goal") or "").lower()})
+        props["tags"] = {
+            "_aml_system_max_concurrent_jobs": str(limits.get("maxConcurrentTrials")),
+            "_aml_system_max_total_jobs": str(limits.get("maxTotalTrials")),
+            "_aml_system_max_duration_minutes": str(limits.get("timeout")),
+            "_aml_system_policy_config": json.dumps({"name": "Default", "properties": {}}),
+            "_aml_system_generator_config": json.dumps({"name": "RANDOM", "parameter_space": props.get("searchSpace") or {}}),
+            "_aml_system_primary_metric_config": metric,
+            "_aml_system_platform_config": json.dumps({"ServiceAddress": self.regional_host}),
+            "_aml_system_resume_child_runs": "null",
+            "_aml_system_all_jobs_generated": "false",
+            "_aml_system_cancellation_requested": "false",
+            "_aml_system_samples_generated_count": "0",
+            **(props.get("tags") or {}),
+        }
+        props["properties"] = {
+            "primary_metric_config": metric,
+            "resume_from": "null",
+            "runTemplate": "HyperDrive",
+            "azureml.runsource": "hyperdrive",
+            "platform": "AML",
+            "user_agent": "managementfrontend/azureml-double",
+            **(props.get("properties") or {}),
+        }
 
     _MUTABLE_JOB_PROPERTIES = frozenset({"description", "tags", "isArchived", "displayName", "properties", "services", "status"})
 
@@ -1670,6 +1734,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._check_token()
             with double.lock:
                 double._current_path = path
+                double._current_api_version = query.get("api-version")
                 double._current_raw = raw.decode("utf-8", "replace")
                 status, payload, headers = double.handle(self.command, path, query, body, upstream)
         except HttpError as err:
