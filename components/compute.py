@@ -49,7 +49,7 @@ def _properties(settings: ComputeSettings) -> ml.AmlComputeArgs:
 
 
 class ComputeCluster(pulumi.ComponentResource):
-    """An AmlCompute cluster named `settings.name`; `compute_name` is its name in the workspace, `principal_id` its identity's."""
+    """An AmlCompute cluster named `settings.name`: `compute_name` in the workspace, its identity's id and principal."""
 
     def __init__(self, name: str, settings: ComputeSettings, workspace: Workspace, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)

@@ -9,6 +9,11 @@ cluster's *system* identity by itself, so our own grant to that principal would 
 and be refused (RoleAssignmentExists); a user-assigned identity gets exactly the roles the
 stack gives it (components/rbac.py). One identity per cluster, so each cluster's
 `storageRole` stands on its own.
+
+A cluster takes either one system-assigned identity or user-assigned ones, never both, and uses
+the first user-assigned one for its storage mounts, registry and datastores; job code signs in
+as it with the client id Azure ML puts in DEFAULT_IDENTITY_CLIENT_ID
+(how-to-identity-based-service-authentication, "Compute cluster").
 """
 
 from __future__ import annotations
