@@ -187,6 +187,8 @@ class WorkspaceSettings(_Settings):
     tags: dict[str, str] = Field(default_factory=dict)
     names: ResourceNames = Field(default_factory=ResourceNames)
     private_endpoint: PrivateEndpointSettings | None = None
+    # A cluster of this stack that builds environment images, for a registry the build service can't reach.
+    image_build_compute: str | None = None
     # Added to (or, with a null value, removed from) DEFAULT_OUTBOUND_RULES.
     outbound_rules: dict[str, OutboundRule | None] = Field(default_factory=dict)
 
@@ -393,7 +395,15 @@ class StackSettings(_Settings):
             raise ValueError("workspace.location is required to create a workspace (or set workspace.existing: true)")
         if self.target == "azure" and not self.workspace.existing:
             _check_private_access(self.workspace)
+            _check_image_build_compute(self.workspace, [c.name for c in self.compute])
         return self
+
+
+def _check_image_build_compute(workspace: WorkspaceSettings, clusters: list[str]) -> None:
+    if workspace.image_build_compute is not None and workspace.image_build_compute not in clusters:
+        known = ", ".join(clusters) or "none"
+        name = workspace.image_build_compute
+        raise ValueError(f"workspace.imageBuildCompute: {name!r} is not a cluster of this stack (compute: {known})")
 
 
 def _check_private_access(workspace: WorkspaceSettings) -> None:

@@ -267,6 +267,7 @@ def _workspace(
         # Shared keys are off on the storage account, so the workspace reaches its datastores as itself.
         system_datastores_auth_mode=machinelearningservices.SystemDatastoresAuthMode.IDENTITY,
         public_network_access=settings.public_network_access,
+        image_build_compute=settings.image_build_compute,
         managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
             isolation_mode=settings.isolation_mode, outbound_rules=_outbound_rules(settings.approved_outbound()) or None
         ),

@@ -30,7 +30,7 @@ def graphs(dev: Run, prod: Run) -> dict[str, Run]:
     rules = {"opendatasets": {"type": "ServiceTag", "destination": {"serviceTag": "AzureOpenDatasets"}}}
     many = run_stack(
         "prod",
-        {"compute": [{"name": "cpu"}, {"name": "gpu", "storageRole": "Reader"}], "workspace.outboundRules": rules},
+        {"compute": [{"name": "cpu-cluster"}, {"name": "gpu", "storageRole": "Reader"}], "workspace.outboundRules": rules},
         program=components_program,
     )
     return {"dev": dev, "prod": prod, "prod-two-clusters": many}

@@ -52,7 +52,7 @@ def test_storage_role_reader_grants_blob_data_reader() -> None:
 
 
 def test_each_cluster_gets_its_own_grants() -> None:
-    run = run_stack("prod", {"compute": [{"name": "cpu"}, {"name": "gpu", "storageRole": "Reader"}]}, program=components_program)
+    run = run_stack("prod", {"compute": [{"name": "cpu-cluster"}, {"name": "gpu", "storageRole": "Reader"}]}, program=components_program)
     principals = {r.state["principalId"] for r in run.of_type(IDENTITY)}
     granted = {principal for _, _, principal, kind in grants(run) if kind == "ServicePrincipal"}
     assert granted == principals

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from components.naming import global_suffix
+from components.settings import SettingsError
 from tests.unit.harness import (
     DEPLOYER,
     INSIGHTS,
@@ -206,3 +209,18 @@ def test_mlflow_uri_is_the_one_azure_reports_when_there_is_one() -> None:
 def test_deployer_is_looked_up_once_from_the_client_config(dev: Run) -> None:
     assert dev.calls == ["azure-native:authorization:getClientConfig"]
     assert any(r.inputs.get("principalId") == DEPLOYER for r in dev.azure)
+
+
+def test_prod_builds_environment_images_on_its_cluster_inside_the_managed_network(dev: Run, prod: Run) -> None:
+    """A registry behind the managed network's private endpoint can't build images (how-to-managed-network, "Configure image builds")."""
+    assert prod.one(WORKSPACE).inputs["imageBuildCompute"] == "cpu-cluster"
+    assert "imageBuildCompute" not in dev.one(WORKSPACE).inputs
+
+
+def test_image_build_compute_must_be_a_cluster_of_the_stack() -> None:
+    with pytest.raises(SettingsError) as refused:
+        run_stack("prod", {"workspace.imageBuildCompute": "builder"}, program=components_program)
+    assert str(refused.value) == (
+        "stacks/Pulumi.prod.yaml: azureml-training:workspace.imageBuildCompute: "
+        "'builder' is not a cluster of this stack (compute: cpu-cluster)"
+    )
