@@ -18,6 +18,7 @@ from components.provider.local.files import copy_into
 from components.provider.local.layout import Layout
 from components.provider.local.progress import report
 from components.provider.local.records import latest_record, read_record, write_record
+from components.provider.local.web import download, is_web
 
 _DATASTORE_URI = re.compile(r"^azureml://datastores/(?P<store>[^/]+)/paths/(?P<path>.*)$")
 _REMOTE = re.compile(r"^(https?|wasbs?|abfss?|adl|s3|gs|azureml)://")
@@ -59,8 +60,12 @@ def local_path(layout: Layout, reference: str, base_dir: Path, subject: str) -> 
     """A path as a YAML gives it: a datastore URI, or a local path relative to the YAML's folder."""
     if match := _DATASTORE_URI.match(reference):
         return datastore_path(layout, match["store"], match["path"], subject)
+    if is_web(reference):
+        return download(reference, subject)
     if _REMOTE.match(reference):
-        raise UnsupportedLocallyError(f"{subject}: {reference} is remote; the local target reads only local paths and datastore URIs")
+        raise UnsupportedLocallyError(
+            f"{subject}: {reference} is remote; the local target reads local paths, datastore URIs and http(s) URLs"
+        )
     path = base_dir / reference.removeprefix("file://")
     if not path.exists():
         raise NotFoundLocallyError(f"{subject}: {path} does not exist")

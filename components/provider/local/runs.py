@@ -23,8 +23,10 @@ from components.provider.local.errors import JobFailedError
 from components.provider.local.files import Ignore, copy_into
 from components.provider.local.inputs import plan_outputs
 from components.provider.local.interpolation import interpolate
+from components.provider.local.layout import Layout
 from components.provider.local.process import run_process
 from components.provider.local.progress import report
+from components.provider.local.workdir import azureml_variables, keep, prepare
 from components.provider.local.workspace import LocalWorkspace
 
 _ALWAYS_IGNORED = (".git", "__pycache__", "*.pyc")
@@ -97,7 +99,9 @@ class RunResult:
 
 def execute(spec: RunSpec, workspace: LocalWorkspace) -> RunResult:
     """Run the command to completion; raise JobFailedError (with the log's tail) if it fails or runs out of time."""
-    snapshot(spec.code, spec.folder / "code", workspace.layout.path)
+    workdir = spec.folder / "code"
+    snapshot(spec.code, workdir, workspace.layout.path)
+    prepare(workdir)
     outputs = plan_outputs(spec.outputs, spec.folder / "outputs")
     values = {"inputs": spec.inputs, "outputs": {name: str(path) for name, path in outputs.items()}}
     if spec.search_space is not None:
@@ -106,18 +110,19 @@ def execute(spec: RunSpec, workspace: LocalWorkspace) -> RunResult:
     tracking = workspace.tracking
     run_id = tracking.start_run(spec.experiment_id, spec.name, spec.tags)
     log = spec.folder / "user_logs" / "std_log.txt"
-    env = _process_env(spec, run_id, workspace.layout.tracking_uri, outputs, _python_shim(spec))
+    env = _process_env(spec, run_id, workspace.layout, outputs, _python_shim(spec))
     status = "FAILED"
     try:
         with workspace.pools.slot(spec.compute):
             started = time.time()
             report(spec.subject, "Running")
-            run_process(command, spec.folder / "code", env, log, _seconds(spec), spec.subject)
+            run_process(command, workdir, env, log, _seconds(spec), spec.subject)
             ended = time.time()
         status = "FINISHED"
     finally:
         if log.exists():
             tracking.attach(run_id, log, "user_logs")
+        keep(workdir, tracking, run_id)
         tracking.finish_run(run_id, status)
     return RunResult(run_id, outputs, started, ended)
 
@@ -167,7 +172,7 @@ def _python_shim(spec: RunSpec) -> Path:
     return shim
 
 
-def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping[str, Path], shim: Path) -> dict[str, str]:
+def _process_env(spec: RunSpec, run_id: str, layout: Layout, outputs: Mapping[str, Path], shim: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if _inherited(k)}
     env["PATH"] = os.pathsep.join([str(shim), str(Path(spec.python.python).parent), env.get("PATH", os.defpath)])
     if spec.python.venv:
@@ -175,13 +180,14 @@ def _process_env(spec: RunSpec, run_id: str, tracking_uri: str, outputs: Mapping
         # The cached virtualenv is ours: let the first jobs leave bytecode there, or every job recompiles what it imports.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {
-        "MLFLOW_TRACKING_URI": tracking_uri,
+        "MLFLOW_TRACKING_URI": layout.tracking_uri,
         "MLFLOW_EXPERIMENT_NAME": spec.experiment_name,
         "MLFLOW_EXPERIMENT_ID": spec.experiment_id,
         "MLFLOW_RUN_ID": run_id,
-        "AZUREML_RUN_ID": spec.name,
         "PYTHONUNBUFFERED": "1",
     }
+    # The workspace's name is its folder's: `.azureml-local/<stack>`.
+    env |= azureml_variables(spec.name, spec.experiment_name, spec.experiment_id, Path(layout.root).name)
     env |= {f"AZURE_ML_INPUT_{name}": value for name, value in spec.inputs.items() if value is not None}
     env |= {f"AZURE_ML_OUTPUT_{name}": str(path) for name, path in outputs.items()}
     return env | {str(k): str(v) for k, v in spec.environment_variables.items()}

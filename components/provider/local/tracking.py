@@ -89,6 +89,9 @@ class Tracking:
     def attach(self, run_id: str, path: Path, folder: str) -> None:
         self.client.log_artifact(run_id, str(path), folder)
 
+    def attach_folder(self, run_id: str, folder: Path, artifact_path: str) -> None:
+        self.client.log_artifacts(run_id, str(folder), artifact_path)
+
     def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
         for key, value in tags.items():
             self.client.set_tag(run_id, key, value)

@@ -54,8 +54,11 @@ def test_a_type_that_does_not_match_the_path_is_an_error(backend: LocalBackend, 
 
 
 def test_a_remote_path_is_refused(backend: LocalBackend, workspace: dict, project: Path) -> None:
+    # http(s) URLs are downloaded (test_workdir.py); cloud storage needs a datastore.
     with pytest.raises(UnsupportedLocallyError, match="is remote"):
-        backend.put_data(data_props(workspace, project, {"type": "uri_file", "path": "https://example.invalid/iris.csv"}))
+        backend.put_data(
+            data_props(workspace, project, {"type": "uri_file", "path": "wasbs://data@account.blob.core.windows.net/iris.csv"})
+        )
 
 
 def test_archived_data_stays_readable_for_jobs_that_name_it(backend: LocalBackend, workspace: dict, project: Path) -> None:
