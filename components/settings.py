@@ -195,8 +195,9 @@ class WorkspaceSettings(_Settings):
     @field_validator("outbound_rules")
     @classmethod
     def _rule_names(cls, v: dict[str, OutboundRule | None]) -> dict[str, OutboundRule | None]:
+        # A rule's name is a segment of its ARM path (.../outboundRules/<name>): keep it to characters that stay one.
         for name in v:
-            _check_name(name, r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}", "1-64 letters, digits, '-' or '_', starting with a letter or digit")
+            _check_name(name, r"[a-zA-Z0-9][a-zA-Z0-9_-]*", "letters, digits, '-' or '_', starting with a letter or digit")
         return v
 
     def approved_outbound(self) -> dict[str, OutboundRule]:

@@ -180,3 +180,12 @@ def test_rules_the_managed_network_would_not_take_are_refused(isolation: str, ru
     with pytest.raises(SettingsError) as refused:
         run_stack("prod", {"workspace.isolationMode": isolation, "workspace.outboundRules": {"x": rule}})
     assert str(refused.value) == f"stacks/Pulumi.prod.yaml: azureml-training:{message}"
+
+
+def test_a_rule_name_that_would_not_stay_one_path_segment_is_refused() -> None:
+    with pytest.raises(SettingsError) as refused:
+        run_stack("prod", {"workspace.outboundRules": {"pkgs/mirror": {"type": "FQDN", "destination": "pkgs.example.com"}}})
+    assert str(refused.value) == (
+        "stacks/Pulumi.prod.yaml: azureml-training:workspace.outboundRules: "
+        "'pkgs/mirror' is not a valid name: letters, digits, '-' or '_', starting with a letter or digit"
+    )
