@@ -4,14 +4,15 @@
 
 METHOD (or ``*``), TEMPLATE (an operation's template from ``operations``, ``*`` globs allowed, ``...`` for
 ``…``), KIND (a ``compare.Difference`` kind), PATH (glob over the difference's path; ``-`` for an empty one) and,
-optionally, the two values (globs; for a ``value`` difference, e.g. ``Preparing->NotStarted``). The reason is
+optionally, the two values (e.g. ``Preparing->NotStarted``, ``absent->present``). Globs know ``*`` and ``?``;
+brackets are literal. The reason is
 required: only differences that cannot matter to the provider belong here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from tests.azureml_double.conformance.compare import Difference
@@ -37,12 +38,18 @@ class Allowance:
     def allows(self, operation: Operation, difference: Difference) -> bool:
         return (
             self.method in ("*", operation.method)
-            and fnmatchcase(operation.template, self.template)
+            and _glob(operation.template, self.template)
             and self.kind == difference.kind
-            and fnmatchcase(difference.path or "-", self.path)
-            and fnmatchcase(difference.recorded, self.values[0])
-            and fnmatchcase(difference.double, self.values[1])
+            and _glob(difference.path or "-", self.path)
+            and _glob(difference.recorded, self.values[0])
+            and _glob(difference.double, self.values[1])
         )
+
+
+def _glob(text: str, pattern: str) -> bool:
+    """``*`` and ``?`` are wildcards; brackets are literal (paths read ``value[]``, ``properties["azureml.x"]``)."""
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, text, re.DOTALL) is not None
 
 
 def load_allowlist(path: Path = DEFAULT_ALLOWLIST) -> list[Allowance]:
