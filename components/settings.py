@@ -230,6 +230,10 @@ class WorkspaceSettings(_Settings):
             if missing:
                 keys = ", ".join(to_camel(k) for k in missing)
                 raise ValueError(f"existing: true needs {keys}")
+            provisioned = [k for k in ("private_endpoint", "outbound_rules", "image_build_compute") if getattr(self, k)]
+            if provisioned:
+                key = to_camel(provisioned[0])
+                raise ValueError(f"{key}: an existing workspace keeps its own network and image builds (existing: true)")
         if self.purge_on_destroy and self.purge_protection:
             raise ValueError("purgeOnDestroy and purgeProtection exclude each other: a purge-protected vault cannot be purged")
         if self.existing_resource_group and self.resource_group is None and self.names.resource_group is None:

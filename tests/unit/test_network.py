@@ -189,3 +189,13 @@ def test_a_rule_name_that_would_not_stay_one_path_segment_is_refused() -> None:
         "stacks/Pulumi.prod.yaml: azureml-training:workspace.outboundRules: "
         "'pkgs/mirror' is not a valid name: letters, digits, '-' or '_', starting with a letter or digit"
     )
+
+
+def test_an_existing_workspace_takes_no_network_settings() -> None:
+    existing = {"existing": True, "subscriptionId": "00000000-0000-4000-8000-000000000001", "resourceGroup": "rg", "name": "team-ws"}
+    with pytest.raises(SettingsError) as refused:
+        run_stack("prod", {"workspace": {**existing, "privateEndpoint": {"subnetId": SUBNET}}, "compute": []})
+    assert str(refused.value) == (
+        "stacks/Pulumi.prod.yaml: azureml-training:workspace: privateEndpoint: an existing workspace keeps its own network "
+        "and image builds (existing: true)"
+    )
