@@ -1095,6 +1095,15 @@ class AzureMLDouble:
         if existing is not None:
             # Asset versions are immutable except for metadata (description, tags, archive flag, stage).
             old = existing["properties"]
+            changed = [
+                k for k in _ASSET_CONTENT.get(kind, ()) if props.get(k) is not None and _content(k, old.get(k)) != _content(k, props[k])
+            ]
+            if changed:
+                raise bad_argument(
+                    f"{kind[:-1].capitalize()} {name}:{version} already exists and its {', '.join(changed)} cannot change: "
+                    "a version is immutable; register a new version instead.",
+                    "ImmutableProperty",
+                )
             for key in ("description", "tags", "isArchived", "stage", "properties"):
                 if key in props:
                     old[key] = props[key]
@@ -1583,6 +1592,24 @@ class AzureMLDouble:
                     children = children[: int(top)]
                 return 200, {"value": children, "continuationToken": None, "nextLink": None}, {}
         raise HttpError(404, "NotFound", f"run history {method} {rest}")
+
+
+# What a version is: its content may not change once registered (metadata may).
+_ASSET_CONTENT = {
+    "environments": ("image", "condaFile", "build"),
+    "codes": ("codeUri",),
+    "data": ("dataUri", "dataType"),
+    "models": ("modelUri", "modelType"),
+    "components": ("componentSpec",),
+}
+
+
+def _content(key: str, value: Any) -> Any:
+    """A content value compared as the service compares it: a conda file by what it says, not its formatting."""
+    if key == "condaFile" and isinstance(value, str):
+        with contextlib.suppress(yaml.YAMLError):
+            return yaml.safe_load(value)
+    return value
 
 
 def _differs(old: Any, new: Any) -> bool:

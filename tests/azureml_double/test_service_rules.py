@@ -275,3 +275,23 @@ def test_anonymous_component_is_one_version_per_content(double, client) -> None:
     assert first.body["name"] == again.body["name"] != "0123abcd"
     assert first.body["properties"]["componentSpec"]["is_deterministic"] == "True"
     assert first.body["properties"]["componentSpec"]["resources"] == {"instance_count": "1"}
+
+
+def test_an_unknown_member_of_a_job_is_refused(double, client) -> None:
+    answer = put_job(double, client, commandLine="python train.py")
+
+    assert answer.status == 400
+    assert error_of(answer)["details"][0]["message"].startswith("Could not find member 'commandLine' on object of type 'CommandJob'.")
+
+
+def test_an_environment_version_keeps_its_image(double, client) -> None:
+    path = url(double, "/environments/sklearn/versions/1", "2023-04-01-preview")
+
+    answer = client.send("PUT", path, {"properties": {"image": "python:3.12-slim"}})
+
+    assert answer.status == 400
+    assert "image cannot change" in error_of(answer)["message"]
+    archived = client.send(
+        "PUT", path, {"properties": {"image": double.versions["environments"]["sklearn"]["1"]["properties"]["image"], "isArchived": True}}
+    )
+    assert (archived.status, archived.body["properties"]["isArchived"]) == (201, True)

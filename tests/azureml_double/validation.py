@@ -27,6 +27,26 @@ NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$")
 # assetVersion, pathOnCompute or autoDeleteSetting, and the service refuses assetVersion there).
 _OUTPUT_MEMBERS_2025 = frozenset({"description", "uri", "assetName", "mode", "jobOutputType"})
 _OUTPUT_MEMBERS = _OUTPUT_MEMBERS_2025 | {"assetVersion", "pathOnCompute", "autoDeleteSetting"}
+# Members of a job's properties per job type (the service's JobBase models, as the recorded requests and answers show them).
+_JOB_BASE = frozenset(
+    {
+        "description", "tags", "properties", "componentId", "computeId", "displayName", "experimentName", "identity",
+        "isArchived", "jobType", "notificationSetting", "secretsConfiguration", "services", "status", "parentJobName",
+    }
+)  # fmt: skip
+_JOB_MEMBERS = {
+    "Command": _JOB_BASE
+    | {
+        "autologgerSettings", "codeId", "command", "distribution", "environmentId", "environmentVariables", "inputs",
+        "limits", "outputs", "parameters", "queueSettings", "resources",
+    },
+    "Sweep": _JOB_BASE
+    | {
+        "earlyTermination", "inputs", "limits", "objective", "outputs", "queueSettings", "resources", "samplingAlgorithm",
+        "searchSpace", "trial", "componentConfiguration",
+    },
+    "Pipeline": _JOB_BASE | {"inputs", "jobs", "outputs", "settings", "sourceJobId"},
+}  # fmt: skip
 _INPUT_MEMBERS = frozenset({"description", "uri", "mode", "jobInputType", "value", "pathOnCompute"})
 _TYPE_NAMES = {
     "uri_file": "UriFile",
@@ -63,6 +83,13 @@ def _check_members(props: dict[str, Any], api_version: str | None, raw: str) -> 
     output_members = _OUTPUT_MEMBERS_2025 if api_version == "2025-01-01-preview" else _OUTPUT_MEMBERS
     details = []
     search_from = 0
+    job_type = str(props.get("jobType"))
+    for member in props:
+        if job_type in _JOB_MEMBERS and member not in _JOB_MEMBERS[job_type]:
+            position, search_from = _position(raw, member, search_from)
+            where = f"Path 'properties.{member}', line 1, position {position}."
+            message = f"Could not find member '{member}' on object of type '{job_type}Job'. {where}"
+            details.append(Detail("RequestInvalid", message))
     for port, members, suffix, type_key in (
         ("outputs", output_members, "JobOutput", "jobOutputType"),
         ("inputs", _INPUT_MEMBERS, "JobInput", "jobInputType"),

@@ -18,9 +18,10 @@ def cluster(aml_double: AzureMLDouble) -> str:
     return "cpu-cluster"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def registered_environment(aml_double: AzureMLDouble) -> str:
-    """The environment the builders' jobs name (azureml:sklearn:1): the service refuses jobs naming one that does not exist."""
+    """The environment the builders' jobs name (azureml:sklearn:1), registered before the test: the service refuses jobs
+    naming one that does not exist. Modules that submit jobs use it (`pytestmark`)."""
     aml_double.add_environment("sklearn", "1")
     return "azureml:sklearn:1"
 

@@ -14,6 +14,7 @@ from tests.azureml_double import AzureMLDouble, Azurite
 from tests.provider.azure.builders import Project, command_job, ticking, workspace
 
 JOB = "azureml-training-dev-train-0a1b2c"
+pytestmark = pytest.mark.usefixtures("registered_environment")  # the jobs here name azureml:sklearn:1
 
 
 def job_puts(double: AzureMLDouble, name: str = JOB) -> list:

@@ -10,6 +10,7 @@ from tests.azureml_double import AzureMLDouble, Azurite
 from tests.provider.azure.builders import Project, command_job, model_props, sweep_job
 
 JOB = "azureml-training-dev-train-0a1b2c"
+pytestmark = pytest.mark.usefixtures("registered_environment")  # the jobs here name azureml:sklearn:1
 SWEEP = "azureml-training-dev-sweep-3d4e5f"
 
 

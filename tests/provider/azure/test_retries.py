@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pytest
+
 from components.provider.azure.backend import AzureBackend
 from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import Project, command_job, environment_props, ticking, workspace
@@ -23,6 +25,7 @@ def test_throttled_put_is_retried_after_the_services_retry_after(
     assert time.monotonic() - started >= 0.5
 
 
+@pytest.mark.usefixtures("registered_environment")  # the job names azureml:sklearn:1
 def test_server_error_and_dropped_connection_are_retried(backend: AzureBackend, aml_double: AzureMLDouble, project: Project) -> None:
     aml_double.inject_fault("GET", r"/jobs/[^/]+$", status=503)
     aml_double.inject_fault("PUT", r"/jobs/[^/]+$", reset=True)
@@ -33,6 +36,7 @@ def test_server_error_and_dropped_connection_are_retried(backend: AzureBackend, 
     assert [r.status for r in aml_double.find("PUT", r"/jobs/[^/]+$")] == [0, 201]
 
 
+@pytest.mark.usefixtures("registered_environment")  # the job names azureml:sklearn:1
 def test_wait_outlives_an_outage_longer_than_the_sdks_retries(aml_double: AzureMLDouble, project: Project) -> None:
     slept: list[float] = []
 
