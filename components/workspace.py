@@ -71,11 +71,13 @@ class _Plan:
 
 
 class Workspace(pulumi.ComponentResource):
-    """An Azure ML workspace with its storage, vault, monitoring and optional registry.
+    """An Azure ML workspace with its storage, vault, monitoring, optional registry and private endpoint.
 
     Outputs: subscription_id, resource_group_name, workspace_name, workspace_id, studio_url,
     mlflow_tracking_uri, storage_account_name, and `outputs` (the same, to export). Compute
-    clusters also read location, storage_account_id and container_registry_id (None without one).
+    clusters also read location, tags, storage_account_id and container_registry_id (None without
+    one). The endpoint and its DNS are children, so whatever depends on this component (the
+    assets) waits until the workspace resolves privately.
     """
 
     def __init__(

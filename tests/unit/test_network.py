@@ -199,3 +199,13 @@ def test_an_existing_workspace_takes_no_network_settings() -> None:
         "stacks/Pulumi.prod.yaml: azureml-training:workspace: privateEndpoint: an existing workspace keeps its own network "
         "and image builds (existing: true)"
     )
+
+
+def test_assets_are_submitted_only_once_the_endpoint_and_its_dns_exist() -> None:
+    """The first `pulumi up` creates the endpoint, then talks to the workspace through it."""
+    run = run_stack("prod")
+    waited_for = {r.urn for r in run.azure if r.type in (ENDPOINT, ZONE, ZONE_LINK, ZONE_GROUP)}
+    assets = [r for r in run.resources if "azureml:" in r.type]
+    assert assets and len(waited_for) == 6
+    for asset in assets:
+        assert waited_for <= set(asset.dependencies), asset.name
