@@ -1,8 +1,10 @@
 """Role assignments: who may do what on the workspace's storage and registry.
 
 Shared keys are off on the storage account, so every reader and writer needs a data-plane
-role: each cluster's identity reads (or writes) blobs and pulls images, and the deploying
-principal writes blobs so that uploads from this program work.
+role: each cluster's user-assigned identity reads (or writes) blobs and pulls images, and the
+deploying principal writes blobs so that uploads from this program work. No grant targets a
+system-assigned identity: Azure ML manages those itself, and a second assignment of the same
+role to the same principal at the same scope is refused (RoleAssignmentExists).
 
 Assignment names are uuid5 of scope, principal and role: the same grant always gets the
 same name, so re-running a deploy never duplicates an assignment.
