@@ -8,6 +8,7 @@ filled on first use.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import threading
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from components.provider.backend import Backend, Outs, Props, open_backend
+from components.provider.failures import OPERATIONS, reported
 from components.provider.props import (
     UNKNOWN,
     azure_name,
@@ -64,6 +66,14 @@ class AssetProvider(ResourceProvider):
     replace_on: ClassVar[tuple[str, ...]] = ("workspace", "name")
     # Inside `definition`, the keys that can change in place; all others replace.
     mutable_definition: ClassVar[frozenset[str]] = frozenset({"description", "tags", "display_name"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every operation of a provider fails message first (see failures.py), named after its resource kind."""
+        super().__init_subclass__(**kwargs)
+        kind = cls.__name__.removesuffix("Provider").lstrip("_")
+        for operation in OPERATIONS:
+            method = inspect.unwrap(getattr(cls, operation))
+            setattr(cls, operation, reported(operation, kind)(method))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in self.required if news.get(key) in (None, "")]

@@ -50,3 +50,17 @@ def select_stack(work_dir: Path, stack: str, env: Mapping[str, str]) -> auto.Sta
 def state_text(state_dir: Path) -> str:
     """Every checkpoint file of the file backend, as text."""
     return "\n".join(p.read_text() for p in state_dir.rglob("*.json"))
+
+
+def resource_error(failed: auto.CommandError) -> list[str]:
+    """The lines of the one resource error the CLI printed under `error: azureml-training:` in its diagnostics."""
+    text = str(failed)
+    lines = text[text.index("Diagnostics:") :].splitlines()
+    (start,) = [i for i, line in enumerate(lines) if "error: azureml-training:" in line]
+    indent = lines[start].index("error:")
+    body = [lines[start][indent + len("error: ") :]]
+    for line in lines[start + 1 :]:
+        if not line.strip() or len(line) - len(line.lstrip()) < indent:
+            break
+        body.append(line[indent:])
+    return body

@@ -2,7 +2,8 @@
 
 The host serves calls from four threads, and a job's create holds one until the job ends; each
 job has a provider instance (a host process) of its own, so more jobs than that run together,
-bounded only by each compute's `local.concurrency` slots, shared across those processes.
+bounded only by each compute's `local.concurrency` slots, shared across those processes. A job
+added later gets an instance of its own and disturbs none of them; it fails, message first.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 import yaml
+from pulumi import automation as auto
 
-from tests.e2e.harness import copy_project, engine_env, select_stack
+from tests.e2e.harness import copy_project, engine_env, resource_error, select_stack
+from tests.e2e.test_errors import FAILING_JOB, assert_message_first
 
 CONCURRENCY = 2
 # Three computes of two slots run five jobs at once (more than the host's four threads); `a`
@@ -87,13 +91,18 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
         assert most_at_once(on_compute) <= CONCURRENCY, f"compute {compute} ran more than its {CONCURRENCY} slots: {on_compute}"
 
     # A new job gets an instance of its own: nothing else moves, nothing is replaced or run again.
-    write_job(project, "late", "b")
+    # It fails, and its error reads message first.
+    (project / "jobs" / "late.yml").write_text(FAILING_JOB)
     write_stack(project, {**JOBS, "late": "b"})
-    second = stack.up()
-    changes = second.summary.resource_changes or {}
-    assert changes == {"create": 2, "same": changes["same"]}, changes
-    after = {k: v.value for k, v in second.outputs.items()}
-    assert {key: job["name"] for key, job in after["jobs"].items() if key != "late"} == {
-        key: job["name"] for key, job in outputs["jobs"].items()
-    }
-    assert {key: span for key, span in spans(project, after).items() if key != "late"} == ran
+    preview = stack.preview()
+    assert preview.change_summary == {"create": 2, "same": preview.change_summary["same"]}, preview.change_summary
+    with pytest.raises(auto.CommandError) as failed:
+        stack.up()
+    error = resource_error(failed.value)
+    assert error[0].startswith("azureml-training: job azureml-training-local-late-"), error
+    assert error[0].endswith("failed with exit status 3."), error
+    assert "ValueError: no column named label" in error[2:], error  # the log's tail, after the line naming the log
+    assert_message_first(error, "late")
+    jobs = {r["outputs"]["key"]: r["outputs"]["name"] for r in stack.export_stack().deployment["resources"] if r["type"].endswith(":Job")}
+    assert jobs == {key: job["name"] for key, job in outputs["jobs"].items()}
+    assert spans(project, outputs) == ran

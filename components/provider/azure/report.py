@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
+from components.provider.messages import say
 
 
 def report(message: str) -> None:
-    print(f"azureml: {message}", file=sys.stderr, flush=True)
+    say(f"azureml: {message}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+from components.provider.messages import say
 
 
 def report(subject: str, message: str) -> None:
-    print(f"{subject}: {message}", file=sys.stderr, flush=True)
+    say(f"{subject}: {message}")
 
 
 def warn(subject: str, message: str) -> None:
-    print(f"warning: {subject}: {message}", file=sys.stderr, flush=True)
+    say(f"warning: {subject}: {message}")
