@@ -141,6 +141,11 @@ def cluster_identity_name(workspace: str, cluster: str) -> str:
     return f"id-{workspace}-{cluster}"
 
 
+def private_endpoint_name(workspace: str) -> str:
+    """`pe-<workspace>`: private endpoints take 2-64 letters, digits, '_', '.' and '-', ending in a letter, digit or '_'."""
+    return f"pe-{workspace}".rstrip("-")
+
+
 def derive_names(project: str, stack: str, subscription_id: str, settings: WorkspaceSettings) -> AzureNames:
     """Every name, overridden by `workspace.name`, `workspace.resourceGroup` or `workspace.names.*` when set."""
     overrides = settings.names

@@ -37,7 +37,7 @@ from pulumi_azure_native import (
 )
 
 from components import rbac
-from components.naming import AzureNames, derive_names
+from components.naming import AzureNames, derive_names, private_endpoint_name
 from components.network import EndpointPlan, workspace_private_endpoint
 from components.settings import OutboundRule, WorkspaceSettings
 from components.teardown import PurgeHooks
@@ -106,7 +106,7 @@ class Workspace(pulumi.ComponentResource):
         _grant_deployer(plan, client, account)
         if settings.private_endpoint:
             endpoint = EndpointPlan(name, group, plan.location, tags, parent=self)
-            endpoint_name = workspace.name.apply(lambda ws: f"pe-{ws}")
+            endpoint_name = workspace.name.apply(private_endpoint_name)
             workspace_private_endpoint(endpoint, settings.private_endpoint, workspace.id, endpoint_name)
 
         self.location: pulumi.Output[str] = pulumi.Output.from_input(plan.location)

@@ -193,3 +193,12 @@ def test_cluster_identity_is_named_for_its_workspace_and_cluster_within_the_iden
     assert name == f"id-{'w' * 33}-{'c' * 16}"
     # User-assigned identities: 3-128 letters, digits, '-' and '_', starting with a letter or digit.
     assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}", name)
+
+
+@pytest.mark.parametrize("workspace", ["mlw-azureml-training-dev", "w" * 33, "team_ws-", "ab-"])
+def test_the_private_endpoint_name_follows_the_network_rules(workspace: str) -> None:
+    # Microsoft.Network/privateEndpoints: 2-64 letters, digits, '_', '.' and '-', starting with a letter or
+    # digit and ending with a letter, digit or '_' (resource-name-rules).
+    name = naming.private_endpoint_name(workspace)
+    assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]", name), name
+    assert name.startswith("pe-")
