@@ -738,7 +738,7 @@ class AzureMLDouble:
             "displayName": props.get("displayName"),
             "description": props.get("description"),
             "experimentId": props.get("experimentName"),
-            "runType": "azureml.hyperdrive" if job.job_type.lower() == "sweep" else "azureml.scriptrun",
+            "runType": self._run_type(job),
             "hidden": job.hidden,
             "services": {},
             "logFiles": dict(job.log_urls) if details else None,
@@ -748,6 +748,13 @@ class AzureMLDouble:
         if job.metric is not None:
             run["properties"]["double.primary_metric"] = str(job.metric)
         return {k: v for k, v in run.items() if v is not None}
+
+    @staticmethod
+    def _run_type(job: JobRecord) -> str:
+        """Run history's run type (recorded: a pipeline's steps are azureml.StepRun runs)."""
+        if job.step is not None:
+            return "azureml.StepRun"
+        return {"sweep": "azureml.hyperdrive", "pipeline": "azureml.PipelineRun"}.get(job.job_type.lower(), "azureml.scriptrun")
 
     # ----------------------------------------------------------------------------------- dispatch
     def handle(self, method: str, path: str, query: dict[str, str], body: Any, upstream: str) -> tuple:
@@ -1098,12 +1105,7 @@ class AzureMLDouble:
             changed = [
                 k for k in _ASSET_CONTENT.get(kind, ()) if props.get(k) is not None and _content(k, old.get(k)) != _content(k, props[k])
             ]
-            if changed:
-                raise bad_argument(
-                    f"{kind[:-1].capitalize()} {name}:{version} already exists and its {', '.join(changed)} cannot change: "
-                    "a version is immutable; register a new version instead.",
-                    "ImmutableProperty",
-                )
+            validation.refuse_changes(f"{kind[:-1].capitalize()} {name}:{version}", changed, "a version is immutable; register a new one")
             for key in ("description", "tags", "isArchived", "stage", "properties"):
                 if key in props:
                     old[key] = props[key]
@@ -1487,12 +1489,9 @@ class AzureMLDouble:
         """Only metadata of an existing job may change; a PUT that changes what runs is refused."""
         old = job.resource["properties"]
         changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(old.get(k), v))
-        if changed:
-            raise bad_argument(
-                f"Job {job.name} already exists and its {', '.join(changed)} cannot be changed: only displayName, "
-                "description, tags, properties and isArchived of an existing job can be updated.",
-                "ImmutableProperty",
-            )
+        validation.refuse_changes(
+            f"Job {job.name}", changed, "only displayName, description, tags, properties and isArchived of an existing job can be updated"
+        )
         for key in ("description", "tags", "isArchived", "displayName", "properties"):
             if key in props and props[key] is not None:
                 old[key] = props[key] if key != "properties" else {**(old.get("properties") or {}), **props[key]}

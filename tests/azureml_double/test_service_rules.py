@@ -290,7 +290,7 @@ def test_an_environment_version_keeps_its_image(double, client) -> None:
     answer = client.send("PUT", path, {"properties": {"image": "python:3.12-slim"}})
 
     assert answer.status == 400
-    assert "image cannot change" in error_of(answer)["message"]
+    assert "image cannot be changed" in error_of(answer)["message"]
     archived = client.send(
         "PUT", path, {"properties": {"image": double.versions["environments"]["sklearn"]["1"]["properties"]["image"], "isArchived": True}}
     )

@@ -72,6 +72,12 @@ def check_job_put(double: AzureMLDouble, name: str, props: dict[str, Any], api_v
         _check_asset(double, kind, asset_id)
 
 
+def refuse_changes(what: str, changed: list[str], advice: str) -> None:
+    """A second PUT may not change what a job runs or what an asset version holds."""
+    if changed:
+        raise bad_argument(f"{what} already exists and its {', '.join(changed)} cannot be changed: {advice}.", "ImmutableProperty")
+
+
 def check_component(double: AzureMLDouble, spec: dict[str, Any]) -> None:
     """A component's code and environment, when they are versions of this workspace, must exist."""
     for kind, key in (("codes", "code"), ("environments", "environment")):
