@@ -4,12 +4,15 @@
 the same name means the same work: a job whose record says Completed is adopted, never run
 again, and one that Failed stays failed (as on Azure ML) until what runs changes or the
 job's `rerun` is bumped, which gives it a new name. A job refused before it ran (a wrong
-reference, say) leaves nothing behind, and one interrupted mid-run (the provider process
-died, leaving a Running record) never finished: both run afresh on the next submit.
+reference, say) leaves nothing behind. One whose deployment was killed mid-run (a Running
+record) is resumed, never restarted: each of its runs that still runs is waited for and each
+that finished is adopted (see `runs.execute`), so no training run ever starts twice. A
+provider process the killed deployment left behind may still be driving the job: the job's
+lock makes the next submit wait for it.
 
-Jobs run synchronously even with `wait: false`: a local job is a child of the provider
-process, which the engine ends when the deployment ends, so a job left running in the
-background would be killed mid-way. Once submit returns, a local job has finished.
+Jobs run synchronously even with `wait: false`: the engine ends the provider process when
+the deployment ends, and a job left to itself would finish with nobody to record it. Once
+submit returns, a local job has finished.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from components.provider.local.command_jobs import run_command_job
 from components.provider.local.errors import JobFailedError, UnsupportedLocallyError
 from components.provider.local.job import JobContext, JobResult
 from components.provider.local.pipeline_jobs import run_pipeline_job
+from components.provider.local.process import exclusive, settle
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
+from components.provider.local.runs import started_runs
 from components.provider.local.sweep_jobs import run_sweep_job
 from components.provider.local.workspace import LocalWorkspace
 
@@ -40,6 +45,13 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
     layout, name = workspace.layout, props["name"]
     kind = str(props["definition"].get("type", "command"))
     subject = f"{kind if kind in ('sweep', 'pipeline') else 'job'} {name}"
+    # One provider process drives a job at a time: one left behind by a killed deployment may still be at it.
+    with exclusive(layout.job_lock(name), lambda: report(subject, "an earlier deployment's provider process still runs it: waiting")):
+        return _submit(workspace, props, kind, subject)
+
+
+def _submit(workspace: LocalWorkspace, props: Props, kind: str, subject: str) -> Outs:
+    layout, name = workspace.layout, props["name"]
     record = read_record(layout.job_record(name))
     if record is not None and record["status"] == "Completed":
         report(subject, "Completed earlier: adopting it")
@@ -54,10 +66,9 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
             f"{subject}: {kind} jobs run only on Azure ML (the local target runs command, sweep and pipeline jobs)"
         )
     if record is not None:
-        report(subject, "the previous attempt was interrupted: running it afresh")
-        shutil.rmtree(layout.job_dir(name), ignore_errors=True)
+        report(subject, "its deployment was interrupted: resuming it (what finished or still runs is adopted, never started again)")
     job = _context(workspace, props, subject)
-    started = time.time()
+    started = record.get("started", time.time()) if record is not None else time.time()
     write_record(layout.job_record(name), {"name": name, "status": "Running", "started": started})
     try:
         result = _RUNNERS[kind](job, workspace)
@@ -68,7 +79,8 @@ def submit_job(workspace: LocalWorkspace, props: Props) -> Outs:
         # `from None`: the engine prints the traceback too, and the cause would repeat the log's tail.
         raise JobFailedError(f"{err}\n{_advice(props, timed_out)}") from None
     except BaseException:
-        shutil.rmtree(layout.job_dir(name), ignore_errors=True)  # refused or interrupted before it ran: nothing to keep
+        if not started_runs(layout.job_dir(name)):
+            shutil.rmtree(layout.job_dir(name), ignore_errors=True)  # refused before it ran: nothing to keep
         raise
     record = _completed_record(workspace, job, result, started)
     write_record(layout.job_record(name), record)
@@ -90,14 +102,21 @@ def read_job(workspace: LocalWorkspace, outs: Props) -> Outs | None:
 
 
 def remove_job(workspace: LocalWorkspace, outs: Props, on_delete: str) -> None:
-    """A local job never runs on after submit; "archive" soft-deletes its MLflow runs and keeps its
-    folder, "delete" also removes the folder, "keep" leaves both."""
-    record = read_record(workspace.layout.job_record(outs["name"]))
+    """Stop the job if it still runs (a killed deployment left it running), then: "archive" soft-deletes its
+    MLflow runs and keeps its folder, "delete" also removes the folder, "keep" leaves both."""
+    layout, name = workspace.layout, outs["name"]
+    if settle(layout.job_dir(name), [layout.job_lock(name)], f"job {name}"):
+        record = read_record(layout.job_record(name))
+        if record is not None and record["status"] == "Running":
+            stopped = {**record, "status": "Failed", "error": f"job {name} was stopped by a destroy before it finished"}
+            write_record(layout.job_record(name), stopped)
+    record = read_record(layout.job_record(name))
     if record is None or on_delete == "keep":
         return
     _archive_runs(workspace, record)
     if on_delete == "delete":
-        shutil.rmtree(workspace.layout.job_dir(outs["name"]), ignore_errors=True)
+        shutil.rmtree(layout.job_dir(name), ignore_errors=True)
+        layout.job_lock(name).unlink(missing_ok=True)
 
 
 def _context(workspace: LocalWorkspace, props: Props, subject: str) -> JobContext:

@@ -65,10 +65,18 @@ class Layout:
         return self.components(name) / f"{version}.json"
 
     def job_dir(self, name: str) -> Path:
-        return self.path / "jobs" / name
+        return self.jobs / name
 
     def job_record(self, name: str) -> Path:
         return self.job_dir(name) / "job.json"
+
+    @property
+    def jobs(self) -> Path:
+        return self.path / "jobs"
+
+    def job_lock(self, name: str) -> Path:
+        """Held by the provider process that drives the job (beside its folder, which a refused job never keeps)."""
+        return self.jobs / f"{name}.lock"
 
     def model_dir(self, name: str, source: str) -> Path:
         return self.path / "models" / name / source

@@ -35,6 +35,7 @@ from components.provider.local.job import JobContext, JobResult
 from components.provider.local.progress import report
 from components.provider.local.records import write_record
 from components.provider.local.references import is_asset_reference
+from components.provider.local.runs import own_run
 from components.provider.local.sweep_jobs import run_sweep_job
 from components.provider.local.tracking import PARENT_RUN_TAG
 from components.provider.local.workspace import LocalWorkspace
@@ -77,7 +78,7 @@ def run_pipeline_job(job: JobContext, workspace: LocalWorkspace) -> JobResult:
     definition = job.definition
     if not definition.get("jobs"):
         raise InvalidDefinitionError(f"{job.subject} has no jobs (steps)")
-    run_id = workspace.tracking.start_run(job.experiment_id, job.name, job.tags)
+    run_id = own_run(job.folder, workspace, job.experiment_id, job.name, job.tags)
     status = "FAILED"
     try:
         inputs = {name: _absolute(value, job.base_dir) for name, value in (definition.get("inputs") or {}).items()}
@@ -184,7 +185,7 @@ def _run_nested(
     workspace: LocalWorkspace,
 ) -> Mapping[str, Path]:
     """A pipeline component: its steps, children of a run of its own, under the outer step's folder."""
-    run_id = workspace.tracking.start_run(graph.job.experiment_id, context.name, context.tags)
+    run_id = own_run(context.folder, workspace, graph.job.experiment_id, context.name, context.tags)
     status = "FAILED"
     try:
         compute = (component.get("settings") or {}).get("default_compute") or compute

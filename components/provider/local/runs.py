@@ -9,10 +9,11 @@ so the process's own `mlflow` calls (MLFLOW_RUN_ID) land in it. The log is kept 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -24,11 +25,16 @@ from components.provider.local.files import Ignore, copy_into
 from components.provider.local.inputs import plan_outputs
 from components.provider.local.interpolation import interpolate
 from components.provider.local.layout import Layout
-from components.provider.local.process import run_process
+from components.provider.local.process import RunState, check_exit, run_state, start_process, wait_for_exit
 from components.provider.local.progress import report
+from components.provider.local.records import read_record, write_record
+from components.provider.local.supervisor import PROCESS_RECORD
 from components.provider.local.workdir import azureml_variables, keep, prepare
 from components.provider.local.workspace import LocalWorkspace
 
+# The attempt at a run: its MLflow run and when it started, written before its process starts.
+_ATTEMPT = "run.json"
+_OWN_RUN = "own_run.json"
 _ALWAYS_IGNORED = (".git", "__pycache__", "*.pyc")
 _IGNORE_FILES = (".amlignore", ".gitignore")
 # The stack's own interpreter settings must not leak into the job's environment.
@@ -98,7 +104,28 @@ class RunResult:
 
 
 def execute(spec: RunSpec, workspace: LocalWorkspace) -> RunResult:
-    """Run the command to completion; raise JobFailedError (with the log's tail) if it fails or runs out of time."""
+    """Run the command to completion, exactly once per run folder; raise JobFailedError (with the log's tail) if it
+    fails or runs out of time.
+
+    A run an earlier provider process started (the deployment was killed) is never started again while it may
+    still run: if it still runs it is waited for, if it finished its result is adopted. Only a run that nothing
+    runs any more and that never finished (the machine rebooted, say) runs afresh.
+    """
+    attempt = read_record(spec.folder / _ATTEMPT)
+    state = run_state(spec.folder)
+    if attempt is not None and state is not RunState.NEW:
+        return _adopt(spec, workspace, attempt, state)
+    reuse = None
+    if attempt is not None:
+        if (spec.folder / PROCESS_RECORD).is_file():
+            report(spec.subject, "its earlier attempt was interrupted and nothing runs it any more: running it afresh")
+            workspace.tracking.finish_run(attempt["run_id"], "KILLED")
+        else:
+            reuse = attempt["run_id"]  # interrupted before its process started: the same MLflow run, still empty
+    return _start(spec, workspace, reuse)
+
+
+def _start(spec: RunSpec, workspace: LocalWorkspace, run_id: str | None) -> RunResult:
     workdir = spec.folder / "code"
     snapshot(spec.code, workdir, workspace.layout.path)
     prepare(workdir)
@@ -107,24 +134,68 @@ def execute(spec: RunSpec, workspace: LocalWorkspace) -> RunResult:
     if spec.search_space is not None:
         values["search_space"] = spec.search_space
     command = interpolate(spec.command, values, spec.subject)
-    tracking = workspace.tracking
-    run_id = tracking.start_run(spec.experiment_id, spec.name, spec.tags)
-    log = spec.folder / "user_logs" / "std_log.txt"
+    run_id = run_id or workspace.tracking.start_run(spec.experiment_id, spec.name, spec.tags)
     env = _process_env(spec, run_id, workspace.layout, outputs, _python_shim(spec))
+    with _concluding(spec, workspace, run_id), workspace.pools.slot(spec.compute):
+        timeout = _seconds(spec)
+        started = time.time()
+        (spec.folder / PROCESS_RECORD).unlink(missing_ok=True)
+        write_record(spec.folder / _ATTEMPT, {"run_id": run_id, "started": started})
+        report(spec.subject, "Running")
+        process = start_process(command, workdir, env, _log(spec), timeout, spec.folder)
+        ended = _exited(spec, wait_for_exit(spec.folder, process))
+    return RunResult(run_id, outputs, started, ended)
+
+
+def _adopt(spec: RunSpec, workspace: LocalWorkspace, attempt: Mapping[str, Any], state: RunState) -> RunResult:
+    """Take over a run an earlier provider process started: wait for it if it still runs, then take its result."""
+    if state is RunState.RUNNING:
+        report(spec.subject, "still running, started by an earlier deployment: waiting for it, not starting it again")
+    else:
+        report(spec.subject, "finished after its deployment was interrupted: adopting its result")
+    run_id = attempt["run_id"]
+    with _concluding(spec, workspace, run_id), workspace.pools.slot(spec.compute):
+        ended = _exited(spec, wait_for_exit(spec.folder, None))
+    return RunResult(run_id, plan_outputs(spec.outputs, spec.folder / "outputs"), attempt["started"], ended)
+
+
+def _exited(spec: RunSpec, exit_record: Mapping[str, Any] | None) -> float:
+    check_exit(exit_record, _log(spec), spec.subject)
+    return float(exit_record["ended"])
+
+
+@contextlib.contextmanager
+def _concluding(spec: RunSpec, workspace: LocalWorkspace, run_id: str) -> Iterator[None]:
+    """The MLflow run ends FINISHED if the block completes, FAILED if not, with the log attached either way."""
     status = "FAILED"
     try:
-        with workspace.pools.slot(spec.compute):
-            started = time.time()
-            report(spec.subject, "Running")
-            run_process(command, workdir, env, log, _seconds(spec), spec.subject)
-            ended = time.time()
+        yield
         status = "FINISHED"
     finally:
-        if log.exists():
-            tracking.attach(run_id, log, "user_logs")
-        keep(workdir, tracking, run_id)
-        tracking.finish_run(run_id, status)
-    return RunResult(run_id, outputs, started, ended)
+        if _log(spec).exists():
+            workspace.tracking.attach(run_id, _log(spec), "user_logs")
+        keep(spec.folder / "code", workspace.tracking, run_id)
+        workspace.tracking.finish_run(run_id, status)
+
+
+def _log(spec: RunSpec) -> Path:
+    return spec.folder / "user_logs" / "std_log.txt"
+
+
+def own_run(folder: Path, workspace: LocalWorkspace, experiment_id: str, name: str, tags: Mapping[str, str]) -> str:
+    """The MLflow run of a job that runs others (a sweep's trials, a pipeline's steps), made once per folder:
+    one resumed after its deployment was killed keeps the run it had."""
+    record = read_record(folder / _OWN_RUN)
+    if record is not None:
+        return str(record["run_id"])
+    run_id = workspace.tracking.start_run(experiment_id, name, tags)
+    write_record(folder / _OWN_RUN, {"run_id": run_id})
+    return run_id
+
+
+def started_runs(folder: Path) -> bool:
+    """Whether any run at or below `folder` was ever started (so it may still run, or hold results)."""
+    return folder.is_dir() and any(folder.rglob(_ATTEMPT))
 
 
 def snapshot(code: Path | None, destination: Path, workspace_root: Path) -> None:

@@ -24,7 +24,7 @@ from components.provider.local.inputs import resolve_inputs
 from components.provider.local.job import JobContext, JobResult, code_path
 from components.provider.local.progress import report, warn
 from components.provider.local.records import write_record
-from components.provider.local.runs import RunSpec, execute, snapshot
+from components.provider.local.runs import RunSpec, execute, own_run, snapshot
 from components.provider.local.sampling import Trial, sample_trials
 from components.provider.local.tracking import PARENT_RUN_TAG
 from components.provider.local.workspace import LocalWorkspace
@@ -84,7 +84,7 @@ def run_sweep_job(job: JobContext, workspace: LocalWorkspace) -> JobResult:
         timeout=limits.get("trial_timeout"),
         environment_variables=trial.get("environment_variables") or {},
     )
-    run_id = workspace.tracking.start_run(job.experiment_id, job.name, job.tags)
+    run_id = own_run(job.folder, workspace, job.experiment_id, job.name, job.tags)
     status = "FAILED"
     try:
         outcomes = _run_trials(template, trials, limits.get("max_concurrent_trials"), run_id, objective, workspace)

@@ -208,14 +208,6 @@ def test_a_job_refused_before_it_ran_is_tried_again(backend: LocalBackend, works
 
 
 @pytest.mark.usefixtures("stack_python")
-def test_an_interrupted_attempt_runs_afresh(backend: LocalBackend, workspace: dict, project: Path) -> None:
-    job_dir(workspace).mkdir(parents=True)
-    (job_dir(workspace) / "job.json").write_text(json.dumps({"name": "job-1", "status": "Running"}))  # the provider died mid-run
-    (job_dir(workspace) / "stale.txt").write_text("from the interrupted attempt")
-    assert submit(backend, workspace, project, command_job("true"))["status"] == "Completed"
-    assert not (job_dir(workspace) / "stale.txt").exists()
-
-
 def test_mlflow_calls_in_the_job_land_in_the_jobs_run(backend: LocalBackend, workspace: dict, project: Path, example_env: str) -> None:
     write_script(project / "src", "log.py", "import mlflow\nmlflow.log_param('C', 0.5)\nmlflow.log_metric('accuracy', 0.9)\n")
     submit(backend, workspace, project, command_job("python log.py", environment=example_env, experiment_name="exp"))
