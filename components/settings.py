@@ -20,6 +20,8 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.provider.local.ownership import folder_problem, root_problem
+
 NAMESPACE = "azureml-training"
 
 Target = Literal["azure", "local"]
@@ -509,6 +511,15 @@ def _files_exist(settings: StackSettings, root: Path) -> None:
             raise ValueError(f"models[{i}].file: {str(model.file)!r} does not exist (paths are relative to the repository root)")
 
 
+def _local_workspace_folder(settings: StackSettings, root: Path, stack: str) -> None:
+    """The local workspace's folder must be its own: see components/provider/local/ownership.py."""
+    if settings.target != "local":
+        return
+    problem = root_problem(settings.local.root, root) or folder_problem(root / settings.local.root / stack, stack, root)
+    if problem is not None:
+        raise ValueError(f"local.root: {problem}; move it away or choose another local.root")
+
+
 def _secret_credentials(settings: StackSettings, secrets: set[str]) -> None:
     for i, store in enumerate(settings.datastores):
         for field, key in store.credentials.items():
@@ -536,6 +547,7 @@ def load_settings(stack: str | None = None, root: Path | None = None) -> StackSe
     try:
         settings = StackSettings.model_validate(settings_values)
         _files_exist(settings, root)
+        _local_workspace_folder(settings, root, stack)
         _secret_credentials(settings, secrets)
     except ValidationError as err:
         first = err.errors()[0]

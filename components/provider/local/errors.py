@@ -25,3 +25,7 @@ class EnvironmentBuildError(LocalTargetError):
 
 class JobFailedError(LocalTargetError):
     """A job's process exited non-zero or ran out of time; the message carries the log tail."""
+
+
+class FolderNotOursError(LocalTargetError):
+    """The workspace's folder holds files it did not write: taking it over would let a destroy remove them."""

@@ -10,6 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+OWNER_RECORD = "workspace.json"
+"""The token of the workspace's creation: a folder without one is not a workspace, and is never taken over."""
+# Everything the workspace writes at its top level; destroy removes these and nothing else.
+# (sqlite's journal files appear beside the database while it is written.)
+WRITTEN = (
+    OWNER_RECORD,
+    "mlflow.db",
+    "mlflow.db-journal",
+    "mlflow.db-wal",
+    "mlflow.db-shm",
+    "mlartifacts",
+    "environments",
+    "datastores",
+    "data",
+    "components",
+    "compute",
+    "jobs",
+    "models",
+)
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
 import uuid
+from pathlib import Path
 
 from components.provider.backend import Outs, Props
 from components.provider.local.compute import ComputePools
-from components.provider.local.layout import Layout
+from components.provider.local.errors import FolderNotOursError
+from components.provider.local.layout import OWNER_RECORD, WRITTEN, Layout
+from components.provider.local.ownership import folder_problem
+from components.provider.local.process import settle
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
 from components.provider.local.tracking import Tracking, create_store, release_store
-
-_OWNER = "workspace.json"
 
 
 class LocalWorkspace:
     def __init__(self, workspace: Props) -> None:
         self.layout = Layout(str(workspace["root"]))
+        self.stack = str(workspace.get("stack") or "")
         self.pools = ComputePools(self.layout.compute, int(workspace.get("concurrency") or os.cpu_count() or 1))
         self._tracking: Tracking | None = None
         self._lock = threading.Lock()
@@ -39,11 +43,15 @@ class LocalWorkspace:
 
 
 def prepare_workspace(workspace: LocalWorkspace, props: Props) -> Outs:
-    """Create (or take over) the folder; a token of this creation marks it as ours."""
-    create_store(workspace.layout)
+    """Create the folder (or take over the one this stack's workspace made); a token of this creation marks it as ours."""
+    layout = workspace.layout
+    problem = folder_problem(layout.path, workspace.stack, layout.base)
+    if problem is not None:
+        raise FolderNotOursError(f"workspace {props['name']}: {problem}; move it away or choose another local.root")
+    create_store(layout)
     owner = uuid.uuid4().hex
-    write_record(workspace.layout.path / _OWNER, {"owner": owner})
-    return {**_outs(workspace.layout), "owner": owner}
+    write_record(layout.path / OWNER_RECORD, {"owner": owner, "stack": workspace.stack})
+    return {**_outs(layout), "owner": owner}
 
 
 def read_workspace(workspace: LocalWorkspace) -> Outs | None:
@@ -51,13 +59,31 @@ def read_workspace(workspace: LocalWorkspace) -> Outs | None:
 
 
 def remove_workspace(workspace: LocalWorkspace, outs: Props) -> None:
-    """Delete the folder, unless a replacement (`pulumi up --replace`, say) has since taken it over."""
-    record = read_record(workspace.layout.path / _OWNER)
+    """Stop what still runs in it, then delete what the workspace wrote, and its folder if nothing else is left there;
+    unless a replacement (`pulumi up --replace`, say) has since taken the folder over."""
+    layout, subject = workspace.layout, f"workspace {outs['name']}"
+    record = read_record(layout.path / OWNER_RECORD)
     if record is not None and outs.get("owner") and record["owner"] != outs["owner"]:
-        report(f"workspace {outs['name']}", f"{workspace.layout.root} now belongs to its replacement: kept")
+        report(subject, f"{layout.root} now belongs to its replacement: kept")
         return
+    # A killed deployment may have left runs going (and its provider process driving them): stop them first.
+    settle(layout.jobs, sorted(layout.jobs.glob("*.lock")), subject)
     workspace.close()
-    shutil.rmtree(workspace.layout.path, ignore_errors=True)
+    for name in sorted(WRITTEN, key=lambda name: name == OWNER_RECORD):  # the token last: a half-done removal stays ours
+        _remove(layout.path / name)
+    left = sorted(path.name for path in layout.path.iterdir()) if layout.path.is_dir() else []
+    if left:
+        report(subject, f"kept {layout.root}: it holds files the stack did not write ({', '.join(left)})")
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            layout.path.rmdir()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _outs(layout: Layout) -> Outs:

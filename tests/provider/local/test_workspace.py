@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from mlflow import MlflowClient
 
 from components.provider.local.backend import LocalBackend
+from components.provider.local.errors import FolderNotOursError
+from components.provider.local.layout import WRITTEN, Layout
 from tests.provider.local.builders import workspace_props
 
 
@@ -47,3 +50,40 @@ def test_removing_a_replaced_workspace_keeps_the_folder_its_replacement_took_ove
     prepared(workspace_props(tmp_path / "workspace"))  # `pulumi up --replace`: created before the old one goes
     old_backend.remove_workspace(old)
     assert (tmp_path / "workspace" / "mlflow.db").is_file()
+
+
+def test_a_folder_the_workspace_did_not_make_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / "notes.txt").write_text("mine")
+    workspace = workspace_props(tmp_path / "workspace")
+    with pytest.raises(FolderNotOursError, match="already exists and this stack's workspace did not make it"):
+        LocalBackend(workspace).prepare_workspace({"workspace": workspace, "name": "workspace"})
+    assert [path.name for path in (tmp_path / "workspace").iterdir()] == ["notes.txt"]
+
+
+def test_removing_the_workspace_removes_what_it_wrote_and_keeps_the_rest(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    backend, _, outs = prepared(workspace_props(tmp_path / "workspace"))
+    (tmp_path / "workspace" / "jobs" / "job-1").mkdir(parents=True)
+    (tmp_path / "workspace" / "notes.txt").write_text("put here by hand")
+    backend.remove_workspace(outs)
+    assert [path.name for path in (tmp_path / "workspace").iterdir()] == ["notes.txt"]
+    assert "it holds files the stack did not write (notes.txt)" in capfd.readouterr().err
+
+
+def test_everything_the_layout_places_is_among_what_destroy_removes(tmp_path: Path) -> None:
+    layout = Layout(str(tmp_path / "workspace"))
+    placed = [
+        layout.db,
+        layout.artifacts,
+        layout.environment_record("env", "1"),
+        layout.datastore_record("store"),
+        layout.datastore_dir("store"),
+        layout.data_record("data", "1"),
+        layout.data_dir("data", "1"),
+        layout.job_record("job"),
+        layout.job_lock("job"),
+        layout.model_dir("model", "job"),
+        layout.component_record("component", "1"),
+        layout.compute,
+    ]
+    assert {path.relative_to(layout.path).parts[0] for path in placed} <= set(WRITTEN)

@@ -1,0 +1,107 @@
+"""A stack driven through the Pulumi CLI itself, so a test can interrupt `pulumi up` as a user does.
+
+The Automation API waits for the CLI it starts; an interruption needs the CLI's process:
+`pulumi up` runs in a process group of its own (as a terminal's foreground job), so a test can
+send Ctrl-C's SIGINT to the whole group, SIGKILL the CLI alone (what `kill -9 <pid>` does: the
+language host and provider host it started live on as orphans), or SIGKILL the whole group.
+
+The job the stacks run waits for a release file before it counts one execution, so a test
+interrupts it mid-run for certain, and counts how many times it really ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.e2e.harness import copy_project, engine_env
+
+# Counts one execution once the test lets it go: the release file appears.
+WAIT_SCRIPT = """\
+import os, time
+while not os.path.exists(os.environ["RELEASE_FILE"]):
+    time.sleep(0.05)
+open(os.environ["COUNT_FILE"], "a").write("ran\\n")
+raise SystemExit(int(os.environ.get("EXIT_STATUS", "0")))
+"""
+
+INTERRUPTIONS: dict[str, Callable[[subprocess.Popen[bytes]], None]] = {
+    "SIGINT": lambda up: os.killpg(up.pid, signal.SIGINT),
+    "SIGKILL of the CLI": lambda up: up.send_signal(signal.SIGKILL),
+    "SIGKILL of the process group": lambda up: os.killpg(up.pid, signal.SIGKILL),
+}
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 180.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+class CliStack:
+    """A copy of the project with one stack, deployed by the `pulumi` CLI."""
+
+    def __init__(self, root: Path, stack: str, config: Mapping[str, Any], extra_env: Mapping[str, str] | None = None) -> None:
+        self.root, self.stack = root, stack
+        self.project = copy_project(root / "project")
+        self.count_file, self.release_file = root / "executions.txt", root / "release"
+        self.env = engine_env(root / "state", {**os.environ, **(extra_env or {})})
+        self._started: list[subprocess.Popen[bytes]] = []
+        (self.project / "jobs" / "src" / "wait.py").write_text(WAIT_SCRIPT)
+        (self.project / "stacks" / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": dict(config)}))
+        self.run("stack", "init")
+
+    def job_yaml(self, environment: str, compute: str, exit_status: int = 0) -> str:
+        variables = {"COUNT_FILE": str(self.count_file), "RELEASE_FILE": str(self.release_file), "EXIT_STATUS": str(exit_status)}
+        job = {"type": "command", "code": "./src", "command": "python wait.py", "environment": environment, "compute": compute}
+        return yaml.safe_dump({**job, "environment_variables": variables})
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(["pulumi", *args, "--stack", self.stack], cwd=self.project, env=self.env, capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done
+
+    def up(self, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("up", "--yes", "--skip-preview", check=check)
+
+    def start_up(self) -> subprocess.Popen[bytes]:
+        """`pulumi up` in a process group of its own, as a terminal's foreground job."""
+        log = (self.root / f"up-{len(self._started)}.log").open("wb")
+        up = subprocess.Popen(
+            ["pulumi", "up", "--yes", "--skip-preview", "--stack", self.stack],
+            cwd=self.project,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._started.append(up)
+        return up
+
+    def recover(self) -> None:
+        """What `make recover` does after a hard kill: unlock the stack, forget creates that never finished."""
+        self.run("cancel", "--yes", check=False)  # refuses when nothing is locked: fine
+        self.run("refresh", "--yes", "--clear-pending-creates", "--skip-preview")
+
+    def executions(self) -> int:
+        return len(self.count_file.read_text().splitlines()) if self.count_file.exists() else 0
+
+    def close(self) -> None:
+        """End what the interrupted deployments left: their orphaned language and provider hosts, and a job still waiting."""
+        self.release_file.touch()
+        for up in self._started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(up.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                up.wait(timeout=10)
