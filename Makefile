@@ -18,7 +18,7 @@ endif
 PULUMI_BIN = $(shell cat .pulumi-bin 2>/dev/null)
 PULUMI = PATH="$(PULUMI_BIN):$$PATH" pulumi
 
-.PHONY: help setup stack up preview refresh destroy outputs test reliability lint format bench clean
+.PHONY: help setup stack up preview refresh recover destroy outputs test reliability lint format bench clean
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
@@ -55,6 +55,12 @@ preview: stack ## Show what `up` would change.
 
 refresh: stack ## Read the live state back into the stack.
 	$(PULUMI) refresh --yes --stack $(STACK)
+
+# After a hard kill of `pulumi up`: unlock the stack and forget creates that never finished; the next `up`
+# finds the jobs they started by name and waits for them or adopts them (README, Troubleshooting).
+recover: stack ## Unlock STACK after a killed `pulumi up` and clear its pending creates.
+	$(PULUMI) cancel --yes --stack $(STACK)
+	$(PULUMI) refresh --yes --skip-preview --clear-pending-creates --stack $(STACK)
 
 # --run-program: the program binds the purge-on-destroy hooks (see README, Troubleshooting).
 destroy: stack ## Remove everything the stack created.
