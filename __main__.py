@@ -1,14 +1,19 @@
 """azureml-training: one stack = one Azure ML (or local) training environment."""
 
+from pathlib import Path
+
 import pulumi
 
 from components.assets import MlAssets
+from components.preflight import check_stack
 from components.settings import exit_on_settings_error, load_settings
 from components.targets import workspace_target
 
 
 def main() -> None:
     settings = load_settings()
+    # Every YAML file is checked before the first resource is registered: `up` creates as it goes.
+    check_stack(settings, pulumi.get_stack(), Path.cwd())
     target = workspace_target(settings)
     assets = MlAssets("ml", settings, target)
 

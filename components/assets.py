@@ -58,7 +58,7 @@ class MlAssets(pulumi.ComponentResource):
     def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("azureml-training:index:MlAssets", name, None, opts)
         self._target = target
-        self._loader = SpecLoader(Path.cwd(), stack_file(pulumi.get_stack()))
+        self._loader = SpecLoader(Path.cwd(), stack_file(pulumi.get_stack()), external_paths=settings.external_paths)
         self._name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
         self._environments = dict(self._versioned(Environment, "env", self._loader.environment(e)) for e in settings.environments)
         self._datastores = dict(self._datastore(store) for store in settings.datastores)

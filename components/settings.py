@@ -384,6 +384,16 @@ class StackSettings(_Settings):
     components: list[ComponentEntry] = Field(default_factory=list)
     jobs: list[JobEntry] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
+    # Folders outside the repository that files may name (code, data, conda files): an explicit opt-in.
+    external_paths: list[Path] = Field(default_factory=list)
+
+    @field_validator("external_paths")
+    @classmethod
+    def _external(cls, v: list[Path]) -> list[Path]:
+        for i, folder in enumerate(v):
+            if not folder.is_absolute() or folder == Path(folder.anchor):
+                raise ValueError(f"[{i}]: {str(folder)!r} must be an absolute folder, not the filesystem root")
+        return v
 
     @model_validator(mode="after")
     def _references(self) -> StackSettings:
@@ -502,13 +512,14 @@ def _files_exist(settings: StackSettings, root: Path) -> None:
         "components": settings.components,
         "jobs": settings.jobs,
     }
-    for key, entries in groups.items():
-        for i, entry in enumerate(entries):
-            if not (root / entry.file).is_file():
-                raise ValueError(f"{key}[{i}].file: {str(entry.file)!r} does not exist (paths are relative to the repository root)")
-    for i, model in enumerate(settings.models):
-        if model.file is not None and not (root / model.file).is_file():
-            raise ValueError(f"models[{i}].file: {str(model.file)!r} does not exist (paths are relative to the repository root)")
+    files = [(f"{key}[{i}].file", entry.file) for key, entries in groups.items() for i, entry in enumerate(entries)]
+    files += [(f"models[{i}].file", model.file) for i, model in enumerate(settings.models) if model.file is not None]
+    allowed = [root.resolve(), *(folder.resolve() for folder in settings.external_paths)]
+    for key, file in files:
+        if not any((root / file).resolve().is_relative_to(folder) for folder in allowed):
+            raise ValueError(f"{key}: {str(file)!r} is outside the repository (list its folder under {NAMESPACE}:externalPaths to use it)")
+        if not (root / file).is_file():
+            raise ValueError(f"{key}: {str(file)!r} does not exist (paths are relative to the repository root)")
 
 
 def _local_workspace_folder(settings: StackSettings, root: Path, stack: str) -> None:
@@ -542,7 +553,8 @@ def load_settings(stack: str | None = None, root: Path | None = None) -> StackSe
         key for store in values.get("datastores") or [] if isinstance(store, dict) for key in (store.get("credentials") or {}).values()
     }
     for key in sorted(set(values) - known - referenced):
-        raise SettingsError(f"{where}: {NAMESPACE}:{key}: unknown key (known keys: {', '.join(sorted(StackSettings.model_fields))})")
+        keys = ", ".join(sorted(to_camel(k) for k in StackSettings.model_fields))
+        raise SettingsError(f"{where}: {NAMESPACE}:{key}: unknown key (known keys: {keys})")
     settings_values = {k: v for k, v in values.items() if k in known}
     try:
         settings = StackSettings.model_validate(settings_values)

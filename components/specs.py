@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from components.pipeline_specs import (
 from components.provider.props import digest
 from components.settings import ComponentEntry, DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
 from components.spec_cache import SpecCache
+from components.validation import DefinitionError, Location, check_definition
 
 # Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
 SECRET_FIELDS = frozenset({"account_key", "sas_token", "client_secret", "connection_string", "key", "secret"})
@@ -83,10 +84,11 @@ class JobSpec:
 class SpecLoader:
     """Loads one stack's YAML files relative to the repository root."""
 
-    def __init__(self, root: Path, stack_file: str, cache: SpecCache | None = None) -> None:
+    def __init__(self, root: Path, stack_file: str, cache: SpecCache | None = None, external_paths: Sequence[Path] = ()) -> None:
         self._root = root
         self._stack_file = stack_file
         self._cache = cache or SpecCache()
+        self._external_paths = tuple(external_paths)
         # The SDK warns about its own experimental schema classes on every load; users can't act on it.
         logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
@@ -222,6 +224,11 @@ class SpecLoader:
             raise self._error(file, f"invalid YAML: {where}{getattr(err, 'problem', None) or err}") from None
         if not isinstance(body, dict):
             raise self._error(file, "expected a mapping of Azure ML CLI v2 fields")
+        # Before the SDK and the hashing: they would read files outside the repository and run far slower.
+        try:
+            check_definition(loader, body, Location(self._root, path.parent, self._external_paths))
+        except DefinitionError as problem:
+            raise self._error(file, str(problem)) from None
         referenced = [path.parent / name for name in references(body)]
         self._cache.validate(path, loader, overrides or [], lambda: self._validate(file, loader, overrides or []), referenced)
         return Definition(file, body)

@@ -48,8 +48,6 @@ STACK_KEYS = [
         "azureml-training:local.concurrency: Input should be greater than or equal to 1",
         {"local": {"concurrency": 0}},
     ),
-    BadInput("local-unknown-field", "azureml-training:local.workers: Extra inputs are not permitted", {"local": {"workers": 2}}),
-    BadInput("jobs-not-a-list", "azureml-training:jobs: Input should be a valid list", {"jobs": "jobs/train-job.yml"}),
     BadInput("job-without-file", "azureml-training:jobs[0].file: Field required", {"jobs": entries("jobs", file=None)}),
     BadInput(
         "job-file-missing",
@@ -69,11 +67,6 @@ STACK_KEYS = [
         {"jobs": entries("jobs", timeoutMinutes=0)},
     ),
     BadInput(
-        "job-timeout-negative",
-        "azureml-training:jobs[0].timeoutMinutes: Input should be greater than 0",
-        {"jobs": entries("jobs", timeoutMinutes=-5)},
-    ),
-    BadInput(
         "job-timeout-text",
         "azureml-training:jobs[0].timeoutMinutes: Input should be a valid number, unable to parse string as a number (got 'soon')",
         {"jobs": entries("jobs", timeoutMinutes="soon")},
@@ -86,16 +79,10 @@ STACK_KEYS = [
         "azureml-training:jobs[1].wait: Input should be a valid boolean (got 'true')",
         {"jobs": entries("jobs", 1, wait="true")},
     ),
-    BadInput("job-wait-one", "azureml-training:jobs[0].wait: Input should be a valid boolean (got 1)", {"jobs": entries("jobs", wait=1)}),
     BadInput(
         "job-on-delete-unknown",
         "azureml-training:jobs[0].onDelete: Input should be 'archive', 'delete' or 'keep' (got 'purge')",
         {"jobs": entries("jobs", onDelete="purge")},
-    ),
-    BadInput(
-        "job-rerun-negative",
-        "azureml-training:jobs[0].rerun: Input should be greater than or equal to 0",
-        {"jobs": entries("jobs", rerun=-1)},
     ),
     BadInput(
         "model-job-unknown",
@@ -105,7 +92,6 @@ STACK_KEYS = [
     BadInput(
         "model-name-invalid", "azureml-training:models[0].name: '-model' is not a valid name", {"models": entries("models", name="-model")}
     ),
-    BadInput("model-names-twice", "azureml-training:models: 'breast-cancer-classifier' appears twice", {"models": SHIPPED["models"] * 2}),
     BadInput(
         "model-type-unknown",
         "azureml-training:models[0].type: Input should be 'mlflow_model', 'custom_model' or 'triton_model' (got 'onnx')",
@@ -116,7 +102,6 @@ STACK_KEYS = [
         "azureml-training:models[0].file: 'jobs/model.yml' does not exist",
         {"models": entries("models", file="jobs/model.yml")},
     ),
-    BadInput("model-without-job", "azureml-training:models[0].job: Field required", {"models": entries("models", job=None)}),
     BadInput(
         "environment-file-missing",
         "azureml-training:environments[0].file: 'jobs/env.yml' does not exist",
@@ -148,11 +133,6 @@ STACK_KEYS = [
         azure(publicNetworkAccess="Open"),
     ),
     BadInput(
-        "azure-isolation-unknown",
-        "azureml-training:workspace.isolationMode: Input should be 'Disabled', 'AllowInternetOutbound' or",
-        azure(isolationMode="Private"),
-    ),
-    BadInput(
         "azure-purge-and-protect",
         "purgeOnDestroy and purgeProtection exclude each other",
         azure(existing=None, location="westeurope", purgeOnDestroy=True, purgeProtection=True),
@@ -162,13 +142,6 @@ STACK_KEYS = [
         "azureml-training:workspace.names.storageAccount: 'My_Storage' is not a valid name",
         azure(names={"storageAccount": "My_Storage"}),
     ),
-    BadInput(
-        "azure-vault-name-invalid",
-        "azureml-training:workspace.names.keyVault: 'kv--x' is not a valid name",
-        azure(names={"keyVault": "kv--x"}),
-    ),
-    BadInput("azure-workspace-name-invalid", "azureml-training:workspace.name: 'ws' is not a valid name", azure(name="ws")),
-    BadInput("azure-tag-not-text", "azureml-training:workspace.tags.cost: Input should be a valid string", azure(tags={"cost": 12})),
     BadInput(
         "azure-compute-on-existing-workspace",
         "azureml-training:compute: an existing workspace keeps its own clusters",
@@ -188,17 +161,6 @@ STACK_KEYS = [
         "compute-vm-size-invalid",
         "azureml-training:compute[0].vmSize: 'DS3_v2' is not a valid name",
         {"compute": [{"name": "cpu", "vmSize": "DS3_v2"}]},
-    ),
-    BadInput(
-        "compute-subnet-not-an-id",
-        "azureml-training:compute[0].subnetId: 'default' is not a subnet resource id",
-        {"compute": [{"name": "cpu", "subnetId": "default"}]},
-    ),
-    BadInput("compute-names-twice", "azureml-training:compute: 'cpu' appears twice", {"compute": [{"name": "cpu"}, {"name": "cpu"}]}),
-    BadInput(
-        "compute-max-nodes-zero",
-        "azureml-training:compute[0].maxNodes: Input should be greater than or equal to 1",
-        {"compute": [{"name": "cpu", "maxNodes": 0}]},
     ),
 ]
 
@@ -222,6 +184,222 @@ YAML_FILES = [
         {"datastores": [{"file": "data/store.yml"}]},
         {"data/store.yml": "name: store\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n  account_key: c2VjcmV0\n"},
     ),
+    *[
+        BadInput(case_id, expected, files={"jobs/train-job.yml": edited("jobs/train-job.yml", change)})
+        for case_id, expected, change in [
+            (
+                "job-code-missing",
+                "jobs/train-job.yml: code: './source' does not exist (relative to jobs/)",
+                lambda b: b.update(code="./source"),
+            ),
+            (
+                "job-code-outside-repo",
+                "jobs/train-job.yml: code: '../../../../etc' is outside the repository",
+                lambda b: b.update(code="../../../../etc"),
+            ),
+            (
+                "job-input-path-outside-repo",
+                "jobs/train-job.yml: inputs.table.path: '../../../../etc/hostname' is outside the repository",
+                lambda b: b["inputs"].update(table={"type": "uri_file", "path": "../../../../etc/hostname"}),
+            ),
+            (
+                "job-input-undeclared",
+                "jobs/train-job.yml: command: ${{inputs.lr}} is not declared under inputs (declared: C, max_iter, test_size)",
+                lambda b: b.update(command=b["command"] + " --lr ${{inputs.lr}}"),
+            ),
+            (
+                "job-output-undeclared",
+                "jobs/train-job.yml: command: ${{outputs.metrics}} is not declared under outputs (declared: model)",
+                lambda b: b.update(command=b["command"] + " --metrics ${{ outputs.metrics }}"),
+            ),
+            (
+                "job-search-space-in-command-job",
+                "jobs/train-job.yml: command: ${{search_space.C}} names 'search_space'; only inputs, outputs can be used here",
+                lambda b: b.update(command=b["command"].replace("${{inputs.C}}", "${{search_space.C}}")),
+            ),
+            (
+                "job-inline-conda-outside-repo",
+                "jobs/train-job.yml: environment.conda_file: '../../../../etc/passwd' is outside the repository",
+                lambda b: b.update(
+                    environment={"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", "conda_file": "../../../../etc/passwd"}
+                ),
+            ),
+            (
+                "job-environment-undeclared",
+                "jobs/train-job.yml: environment: azureml:sklearn-trian@latest is not an environment of this stack",
+                lambda b: b.update(environment="azureml:sklearn-trian@latest"),
+            ),
+        ]
+    ],
+    *[
+        BadInput(case_id, expected, files={"jobs/sweep-job.yml": edited("jobs/sweep-job.yml", change)})
+        for case_id, expected, change in [
+            (
+                "sweep-search-space-undeclared",
+                "jobs/sweep-job.yml: trial.command: ${{search_space.alpha}} is not declared under search_space (declared: C, max_iter)",
+                lambda b: b["trial"].update(command=b["trial"]["command"] + " --alpha ${{search_space.alpha}}"),
+            ),
+            (
+                "sweep-input-undeclared",
+                "jobs/sweep-job.yml: trial.command: ${{inputs.seed}} is not declared under inputs (declared: test_size)",
+                lambda b: b["trial"].update(command=b["trial"]["command"] + " --seed ${{inputs.seed}}"),
+            ),
+            (
+                "sweep-output-undeclared",
+                "jobs/sweep-job.yml: trial.command: ${{outputs.report}} is not declared under outputs (declared: model)",
+                lambda b: b["trial"].update(command=b["trial"]["command"] + " --report ${{outputs.report}}"),
+            ),
+            (
+                "sweep-search-space-empty",
+                "jobs/sweep-job.yml: search_space: a sweep needs at least one parameter",
+                lambda b: b.update(search_space={}),
+            ),
+            (
+                "sweep-total-trials-negative",
+                "jobs/sweep-job.yml: limits.max_total_trials: must be at least 1 (got -1)",
+                lambda b: b["limits"].update(max_total_trials=-1),
+            ),
+            (
+                "sweep-concurrent-trials-zero",
+                "jobs/sweep-job.yml: limits.max_concurrent_trials: must be at least 1 (got 0)",
+                lambda b: b["limits"].update(max_concurrent_trials=0),
+            ),
+            (
+                "sweep-timeout-negative",
+                "jobs/sweep-job.yml: limits.timeout: must be a positive number of seconds (got -1)",
+                lambda b: b["limits"].update(timeout=-1),
+            ),
+            (
+                "sweep-bounds-reversed",
+                "jobs/sweep-job.yml: search_space.C: min_value (2) is greater than max_value (-4)",
+                lambda b: b["search_space"]["C"].update(min_value=2, max_value=-4),
+            ),
+            (
+                "sweep-bound-missing",
+                "jobs/sweep-job.yml: search_space.C: loguniform needs max_value",
+                lambda b: b["search_space"]["C"].pop("max_value"),
+            ),
+            (
+                "sweep-choice-empty",
+                "jobs/sweep-job.yml: search_space.max_iter.values: choice needs at least one value",
+                lambda b: b["search_space"]["max_iter"].update(values=[]),
+            ),
+            (
+                "sweep-distribution-unknown",
+                "jobs/sweep-job.yml: search_space.C.type: 'gaussian' is not a distribution",
+                lambda b: b["search_space"]["C"].update(type="gaussian"),
+            ),
+            (
+                "sweep-randint-upper-zero",
+                "jobs/sweep-job.yml: search_space.seed.upper: randint draws from 0 to upper - 1, so upper must be at least 1 (got 0)",
+                lambda b: b["search_space"].update(seed={"type": "randint", "upper": 0}),
+            ),
+            (
+                "sweep-q-zero",
+                "jobs/sweep-job.yml: search_space.C.q: must be greater than 0 (got 0)",
+                lambda b: b["search_space"]["C"].update(type="quniform", q=0),
+            ),
+            (
+                "sweep-grid-of-continuous",
+                "jobs/sweep-job.yml: search_space.C: grid sampling takes only choice parameters, not loguniform",
+                lambda b: b.update(sampling_algorithm="grid"),
+            ),
+            (
+                "sweep-trial-code-outside-repo",
+                "jobs/sweep-job.yml: trial.code: '../../../..' is outside the repository",
+                lambda b: b["trial"].update(code="../../../.."),
+            ),
+            (
+                "sweep-trial-environment-undeclared",
+                "jobs/sweep-job.yml: trial.environment: azureml:sklearn:3 is not an environment of this stack",
+                lambda b: b["trial"].update(environment="azureml:sklearn:3"),
+            ),
+            (
+                "sweep-goal-unknown",
+                "jobs/sweep-job.yml: objective.goal: Value 'up' passed is not in set ['minimize', 'maximize']",
+                lambda b: b["objective"].update(goal="up"),
+            ),
+        ]
+    ],
+    *[
+        BadInput(case_id, expected, files=files)
+        for case_id, expected, files in [
+            (
+                "environment-conda-file-missing",
+                "jobs/environment.yml: conda_file: 'condo.yml' does not exist (relative to jobs/)",
+                {"jobs/environment.yml": edited("jobs/environment.yml", lambda b: b.update(conda_file="condo.yml"))},
+            ),
+            (
+                "environment-conda-outside-repo",
+                "jobs/environment.yml: conda_file: '../../../../etc/passwd' is outside the repository",
+                {"jobs/environment.yml": edited("jobs/environment.yml", lambda b: b.update(conda_file="../../../../etc/passwd"))},
+            ),
+            (
+                "environment-build-outside-repo",
+                "jobs/environment.yml: build.path: '../..' is outside the repository",
+                {
+                    "jobs/environment.yml": edited(
+                        "jobs/environment.yml", lambda b: [b.pop("image"), b.pop("conda_file"), b.update(build={"path": "../.."})]
+                    )
+                },
+            ),
+            (
+                "conda-dependencies-a-string",
+                "jobs/environment.yml: conda_file (conda.yml): dependencies must be a list of packages, not a string",
+                {"jobs/conda.yml": "name: sklearn-train\ndependencies: scikit-learn mlflow\n"},
+            ),
+            (
+                "conda-pip-not-a-list",
+                "jobs/environment.yml: conda_file (conda.yml): dependencies: a mapping entry must be `pip:` with a list of packages",
+                {"jobs/conda.yml": "name: sklearn-train\ndependencies:\n  - python=3.11\n  - pip: mlflow\n"},
+            ),
+            (
+                "conda-file-a-list",
+                "jobs/environment.yml: conda_file (conda.yml): a conda file is a mapping (name, channels, dependencies), not a list",
+                {"jobs/conda.yml": "- python=3.11\n- pip\n"},
+            ),
+            (
+                "conda-file-invalid-yaml",
+                "jobs/environment.yml: conda_file: conda.yml is not valid YAML (line 3)",
+                {"jobs/conda.yml": "name: sklearn-train\ndependencies: [python=3.11\n"},
+            ),
+        ]
+    ],
 ]
 
-CASES = STACK_KEYS + YAML_FILES
+# Mistakes that need both the stack file and a YAML file to see.
+ACROSS_FILES = [
+    BadInput(
+        "model-output-undeclared-by-sweep",
+        "azureml-training:models[0].output: 'best_model' is not an output of job 'sweep' (jobs/sweep-job.yml declares: model)",
+        {"models": entries("models", output="best_model")},
+    ),
+    BadInput(
+        "model-output-undeclared-by-command-job",
+        "azureml-training:models[0].output: 'model' is not an output of job 'train' (jobs/train-job.yml declares: no outputs)",
+        {"models": entries("models", job="train")},
+        {
+            "jobs/train-job.yml": edited(
+                "jobs/train-job.yml", lambda b: [b.pop("outputs"), b.update(command=b["command"].split(" --model_output")[0])]
+            )
+        },
+    ),
+    BadInput(
+        "job-file-outside-repo",
+        "azureml-training:jobs[0].file: '../../../../etc/passwd' is outside the repository",
+        {"jobs": entries("jobs", file="../../../../etc/passwd")},
+    ),
+    BadInput(
+        "data-file-outside-repo",
+        "data/sample.yml: path: '/etc/hosts' is outside the repository",
+        {"data": [{"file": "data/sample.yml"}]},
+        {"data/sample.yml": "name: sample\ntype: uri_file\npath: /etc/hosts\n"},
+    ),
+    BadInput(
+        "external-paths-relative",
+        "azureml-training:externalPaths: [0]: 'shared' must be an absolute folder",
+        {"externalPaths": ["shared"]},
+    ),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES

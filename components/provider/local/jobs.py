@@ -59,7 +59,8 @@ def _submit(workspace: LocalWorkspace, props: Props, kind: str, subject: str) ->
         return _outs(record)
     if record is not None and record["status"] == "Failed":
         raise JobFailedError(
-            f"{subject} failed earlier, and a job runs once per name.\n{record['error']}\n{_advice(props, record.get('timed_out', False))}"
+            f"{subject} failed earlier, and a job runs once per name.\n{record['error']}\n"
+            f"{_advice(props, record.get('timed_out', False), record.get('timeout_minutes'))}"
         )
     if kind not in _RUNNERS:
         raise UnsupportedLocallyError(
@@ -74,7 +75,9 @@ def _submit(workspace: LocalWorkspace, props: Props, kind: str, subject: str) ->
         result = _RUNNERS[kind](job, workspace)
     except JobFailedError as err:
         timed_out = job.seconds_left() <= 0
-        failed = {"name": name, "status": "Failed", "started": started, "error": str(err), "timed_out": timed_out}
+        # The limit it ran under is kept: a later `up` may already carry a raised timeoutMinutes.
+        limit = timeout_minutes(props)
+        failed = {"name": name, "status": "Failed", "started": started, "error": str(err), "timed_out": timed_out, "timeout_minutes": limit}
         write_record(layout.job_record(name), failed)
         # `from None`: the engine prints the traceback too, and the cause would repeat the log's tail.
         raise JobFailedError(f"{err}\n{_advice(props, timed_out)}") from None
@@ -185,10 +188,13 @@ def _restore_runs(workspace: LocalWorkspace, record: Mapping[str, Any]) -> None:
         workspace.tracking.restore_run(run_id)
 
 
-def _advice(props: Props, timed_out: bool) -> str:
+def _advice(props: Props, timed_out: bool, ran_under: float | None = None) -> str:
     if timed_out:
-        limit = f"timeoutMinutes ({timeout_minutes(props)})"
-        return f"It ran out of its {limit}: raise timeoutMinutes and set rerun: {next_rerun(props)} on {job_entry(props)}."
+        current = timeout_minutes(props)
+        limit = ran_under if ran_under is not None else current
+        now = "" if limit == current else f"; it is {current} now"
+        advice = f"raise timeoutMinutes and set rerun: {next_rerun(props)} on {job_entry(props)}"
+        return f"It ran out of its timeoutMinutes ({limit}{now}): {advice}."
     return rerun_advice(props)
 
 

@@ -175,6 +175,17 @@ def test_a_job_out_of_its_timeout_minutes_says_to_raise_them_and_rerun(backend: 
 
 
 @pytest.mark.usefixtures("stack_python")
+def test_a_timed_out_job_names_the_limit_it_ran_under_after_the_limit_was_raised(
+    backend: LocalBackend, workspace: dict, project: Path
+) -> None:
+    with pytest.raises(JobFailedError):
+        submit(backend, workspace, project, command_job("sleep 60"), timeout_minutes=0.01)
+    with pytest.raises(JobFailedError) as failure:
+        submit(backend, workspace, project, command_job("sleep 60"), timeout_minutes=30)
+    assert "It ran out of its timeoutMinutes (0.01; it is 30 now): raise timeoutMinutes and set rerun: 1" in str(failure.value)
+
+
+@pytest.mark.usefixtures("stack_python")
 def test_the_deployers_credentials_never_reach_the_job(
     backend: LocalBackend, workspace: dict, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
