@@ -31,7 +31,12 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         loader.datastore(store)
     for data in settings.data:
         loader.data(data)
+    for component in settings.components:
+        loader.component(component)
     jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry)) for entry in settings.jobs}
+    if settings.target == "local":
+        for entry in settings.jobs:
+            loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])
     for i, model in enumerate(settings.models):
         loader.model(model)
         file, spec = jobs[model.job]

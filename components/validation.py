@@ -71,7 +71,7 @@ def check_definition(loader: str, body: Mapping[str, Any], where: Location) -> N
             raise DefinitionError(f"{field}: {path!r} does not exist (relative to {shown}/)")
     for field, environment in _environments(loader, body):
         _check_conda_file(field, environment.get("conda_file"), where)
-    if loader == "load_job":
+    if loader in ("load_job", "load_component"):
         _check_job(body)
 
 
@@ -91,7 +91,7 @@ def _local_paths(loader: str, body: Mapping[str, Any]) -> Iterator[tuple[str, st
     """(field, path) for every local file or folder a definition ships."""
     if loader == "load_data" and isinstance(body.get("path"), str) and is_local_path(body["path"]):
         yield "path", body["path"]
-    if loader == "load_job":
+    if loader in ("load_job", "load_component"):
         trial = body.get("trial") if isinstance(body.get("trial"), Mapping) else {}
         for field, code in (("code", body.get("code")), ("trial.code", trial.get("code"))):
             if isinstance(code, str) and is_local_path(code):
@@ -111,7 +111,7 @@ def _environments(loader: str, body: Mapping[str, Any]) -> Iterator[tuple[str, M
     """(field, definition) for an environment file itself, or a job's inline environments."""
     if loader == "load_environment":
         yield "", body
-    if loader == "load_job":
+    if loader in ("load_job", "load_component"):
         trial = body.get("trial") if isinstance(body.get("trial"), Mapping) else {}
         for field, environment in (("environment", body.get("environment")), ("trial.environment", trial.get("environment"))):
             if isinstance(environment, Mapping):
@@ -227,7 +227,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _kind(value: Any) -> str:
-    return {str: "a string", list: "a list", dict: "a mapping", int: "a number", float: "a number", bool: "a boolean"}.get(type(value), type(value).__name__)
+    names = {str: "a string", list: "a list", dict: "a mapping", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _join(prefix: str, field: str) -> str:

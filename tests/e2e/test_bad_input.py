@@ -31,7 +31,7 @@ def preview_error(tmp_path: Path, config: dict[str, object], files: dict[str, st
 
 def test_wrong_config_key_fails_preview_in_one_line_without_a_traceback(tmp_path: Path) -> None:
     message = preview_error(tmp_path, {"azureml-training:jobz": [{"file": "jobs/train-job.yml"}]})
-    assert "stacks/Pulumi.local.yaml: azureml-training:jobz: unknown key (known keys: compute, data," in message
+    assert "stacks/Pulumi.local.yaml: azureml-training:jobz: unknown key (known keys: components, compute, data," in message
     assert "Traceback" not in message
 
 

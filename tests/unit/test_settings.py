@@ -146,6 +146,23 @@ def test_job_key_defaults_to_the_file_name() -> None:
     assert (settings.jobs[0].wait, settings.jobs[0].timeout_minutes, settings.jobs[0].on_delete) == (True, 120, "archive")
 
 
+def test_timeout_minutes_take_fractions_and_wait_takes_only_booleans() -> None:
+    settings = load({"target": "local", "jobs": [{"file": "Makefile", "timeoutMinutes": 0.5, "wait": False}]}, stack="local")
+    assert (settings.jobs[0].timeout_minutes, settings.jobs[0].wait) == (0.5, False)
+    message = error_of({"target": "local", "jobs": [{"file": "Makefile", "wait": "false"}]}, stack="local")
+    assert message == "stacks/Pulumi.local.yaml: azureml-training:jobs[0].wait: Input should be a valid boolean (got 'false')"
+
+
+def test_external_paths_let_a_stack_name_files_outside_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "job.yml").write_text("type: command\n")
+    outside = str(tmp_path / "shared" / "job.yml")
+    message = error_of({"target": "local", "jobs": [{"file": outside}]}, stack="local")
+    assert message.startswith(f"stacks/Pulumi.local.yaml: azureml-training:jobs[0].file: {outside!r} is outside the repository")
+    settings = load({"target": "local", "jobs": [{"file": outside}], "externalPaths": [str(tmp_path / "shared")]}, stack="local")
+    assert str(settings.jobs[0].file) == outside
+
+
 def test_duplicate_job_keys_are_refused() -> None:
     message = error_of({"target": "local", "jobs": [{"file": "Makefile"}, {"file": "Makefile"}]}, stack="local")
     assert message == "stacks/Pulumi.local.yaml: azureml-training:jobs: 'Makefile' appears twice"

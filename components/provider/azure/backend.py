@@ -15,6 +15,7 @@ from components.provider.azure import components, data, datastores, environments
 from components.provider.azure.client import WorkspaceRef, open_client
 from components.provider.azure.errors import explains_unreachable_workspace
 from components.provider.azure.polling import Polling
+from components.provider.azure.retry import retries_transient_failures
 from components.provider.backend import Outs, Props
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ _NO_WORKSPACE = (
 
 
 @explains_unreachable_workspace
+@retries_transient_failures
 class AzureBackend:
     """Environments, datastores, data, jobs and models in one Azure ML workspace."""
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from components.provider.azure import retry
 from components.provider.azure.backend import AzureBackend
 from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import Project, command_job, environment_props, ticking, workspace
@@ -57,3 +58,32 @@ def test_wait_outlives_an_outage_longer_than_the_sdks_retries(aml_double: AzureM
     statuses = [r.status for r in aml_double.find("GET", r"/jobs/[^/]+$")]
     assert statuses[:5] == [404, 503, 503, 503, 429]
     assert 0.1 in slept  # the loop's own pause honours the service's Retry-After
+
+
+def test_a_dropped_post_the_sdk_gives_up_on_is_retried_whole_and_submits_once(
+    backend: AzureBackend, aml_double: AzureMLDouble, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retry, "DELAYS", (0.0,))
+    # azure-core never retries a POST whose connection dropped; the code upload starts with one.
+    aml_double.inject_fault("POST", r"/codes/[^/]+/versions/[^/]+/startPendingUpload$", status=None, reset=True)
+
+    outs = backend.submit_job(command_job(aml_double, project))
+
+    assert outs["status"] == "Completed"
+    assert [r.fault for r in aml_double.find("POST", r"/startPendingUpload$")] == ["reset", None]
+    assert [r.status for r in aml_double.find("PUT", r"/jobs/[^/]+$")] == [201]
+
+
+def test_a_failure_that_is_not_transient_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retry, "DELAYS", (0.0, 0.0))
+    calls: list[int] = []
+
+    @retry.retries_transient_failures
+    class Flaky:
+        def put(self) -> None:
+            calls.append(1)
+            raise ValueError("the definition is wrong")
+
+    with pytest.raises(ValueError, match="the definition is wrong"):
+        Flaky().put()
+    assert calls == [1]
