@@ -109,6 +109,7 @@ def azure_under_faults(root: Path, double: AzureMLDouble, seed: int = 12) -> Dep
     _write_azure_stack(project, double)
     stack = select_stack(project, STACK, engine_env(root / "state", double.subprocess_env()))
     stack.set_config("azureml-training:trainingKey", auto.ConfigValue(SECRET, secret=True))
+    double.add_compute("cpu-cluster")  # the existing workspace's cluster the example jobs run on
     double.clear_requests()
     # However the random draws fall, job submissions meet a dropped connection and a 429 too.
     double.inject_fault("PUT", JOB_PUT, status=None, reset=True)
@@ -122,7 +123,8 @@ def azure_under_faults(root: Path, double: AzureMLDouble, seed: int = 12) -> Dep
             double.faults.clear()
     with double.lock:
         requests = list(double.requests)
-        jobs = {name: json.loads(json.dumps(job.resource)) for name, job in double.jobs.items()}
+        # Submitted jobs, not the trials a sweep spawns on its own.
+        jobs = {name: json.loads(json.dumps(job.resource)) for name, job in double.jobs.items() if job.parent is None}
     return Deployment(
         state=state_text(root / "state"),
         outputs={key: value.value for key, value in up.outputs.items()},

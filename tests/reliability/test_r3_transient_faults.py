@@ -35,6 +35,7 @@ def test_the_deploy_succeeds_with_every_job_submitted(azure_deployment: Deployme
     reliability_facts["jobs"] += len(azure_deployment.outputs["jobs"])
     reliability_facts["requests"] += len(azure_deployment.requests)
     reliability_facts["faults injected"] += len(faulted)
+    reliability_facts["calls retried whole"] += azure_deployment.log.count("failed transiently")
     assert set(azure_deployment.outputs["jobs"]) == set(JOB_KEYS)
     names = {job["name"] for job in azure_deployment.outputs["jobs"].values()}
     assert names == set(azure_deployment.job_resources), "every job in the outputs exists in the workspace, and no other"
