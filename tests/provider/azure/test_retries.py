@@ -60,6 +60,7 @@ def test_wait_outlives_an_outage_longer_than_the_sdks_retries(aml_double: AzureM
     assert 0.1 in slept  # the loop's own pause honours the service's Retry-After
 
 
+@pytest.mark.usefixtures("registered_environment")  # the job names azureml:sklearn:1
 def test_a_dropped_post_the_sdk_gives_up_on_is_retried_whole_and_submits_once(
     backend: AzureBackend, aml_double: AzureMLDouble, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
