@@ -24,6 +24,7 @@ INVALID = EXAMPLES / "invalid"
 # Job key in the stack -> fixture; the public examples call most of their files job.yml, so the stack names them.
 JOBS: dict[str, Path] = {
     "hello-world": EXAMPLES / "basics/hello-world.yml",
+    "hello-world-output": EXAMPLES / "basics/hello-world-output.yml",
     "hello-world-env-var": EXAMPLES / "basics/hello-world-env-var.yml",
     "hello-code": EXAMPLES / "basics/hello-code.yml",
     "hello-optional-inputs": EXAMPLES / "basics/hello-optional-inputs.yml",
@@ -99,6 +100,7 @@ def test_curated_environments_are_passed_through_by_reference(jobs: dict[str, Re
     environments = {key: definition(jobs, key).get("environment") or definition(jobs, key)["trial"]["environment"] for key in JOBS}
     assert environments == {
         "hello-world": "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
+        "hello-world-output": {"image": "python:latest"},
         "hello-world-env-var": "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest",
         "hello-code": "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33",
         "hello-optional-inputs": "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
