@@ -35,7 +35,6 @@ _TIME_DEPENDENT = re.compile(r"/jobs/[^/]+$|operationResults/|OperationResults/|
 @dataclass
 class StepResult:
     step: Step
-    sent: str  # method and path (rewritten) as sent, or why nothing was sent
     api_version: str | None
     answer: Answer | None
     differences: list[Difference]
@@ -92,7 +91,7 @@ def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter:
         api_version = exchange.api_version
     elif step.operation is LRO_POLL:
         missing = Difference("header", "Location", "present", "absent (nothing to poll)")
-        return StepResult(step, "not sent: the double gave no URL to poll", exchange.api_version, None, [missing])
+        return StepResult(step, exchange.api_version, None, [missing])
     else:
         api_version = replay_api_version(step.operation, exchange.api_version)
         target = _with_api_version(rewriter.text(exchange.path_and_query), api_version)
@@ -103,7 +102,7 @@ def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter:
     differences = compare(recorded, answer)
     if exchange.method == "PUT" and isinstance(exchange.body, dict) and isinstance(answer.body, dict):
         rewriter.alias(rewriter.text(str(exchange.body.get("id") or "")), str(answer.body.get("id") or ""))
-    result = StepResult(step, f"{exchange.method} {urlsplit(target).path}", api_version, answer, differences)
+    result = StepResult(step, api_version, answer, differences)
     if differences and exchange.method == "GET" and _TIME_DEPENDENT.search(exchange.path):
         _advance_until_match(result, double, client, rewriter, recorded, target, upstream)
     return result
