@@ -74,6 +74,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "…/codes/{name}/versions/{version}", ("2023-04-01",), "job code upload: the code version found"),
     Operation("POST", "…/codes/{name}/versions/{version}/startPendingUpload", ("2023-04-01",), "job code upload"),
     Operation("PUT", "…/codes/{name}/versions/{version}", ("2023-04-01",), "job code upload: register the snapshot"),
+    Operation("GET", "…/computes/{name}", ("2023-08-01-preview",), "jobs.create_or_update: a pipeline's computes (SDK validation)"),
     Operation("PUT", "…/jobs/{name}", ("2024-01-01-preview", "2025-01-01-preview"), "jobs.create_or_update"),
     Operation("GET", "…/jobs/{name}", ("2024-01-01-preview",), "jobs.get: adopt, poll, read"),
     Operation("DELETE", "…/jobs/{name}", ("2023-04-01-preview",), "remove_job: on_delete delete"),
