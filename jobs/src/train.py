@@ -1,6 +1,7 @@
 """Train a logistic-regression classifier on scikit-learn's breast-cancer data, tracked with MLflow.
 
-The data ships inside scikit-learn, so nothing is downloaded. Azure ML (and the local target)
+The data ships inside scikit-learn, so nothing is downloaded; in the pipeline (pipeline-job.yml)
+the prepare step's split comes in as `--data` instead. Azure ML (and the local target)
 point MLflow at the job's run, so `mlflow.start_run()` continues that run. The model is logged
 to the run and saved as an MLflow model in the job's `model` output for registration.
 """
@@ -8,9 +9,11 @@ to the run and saved as an MLflow model in the job's `model` output for registra
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import mlflow
 import mlflow.sklearn
+import pandas as pd
 from mlflow.models import infer_signature
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
@@ -27,6 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
     parser.add_argument("--max_iter", type=int, default=200)
     parser.add_argument("--test_size", type=float, default=0.25)
+    parser.add_argument("--data", help="a folder with train.csv and test.csv (a `target` column) instead of a split made here")
     parser.add_argument("--model_output", required=True, help="folder to save the MLflow model in (must be empty)")
     return parser.parse_args(argv)
 
@@ -35,10 +39,17 @@ def train(C: float, max_iter: int) -> Pipeline:  # noqa: N803 - scikit-learn's n
     return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
 
 
+def split(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    if args.data:
+        train_set, test_set = (pd.read_csv(Path(args.data) / f"{part}.csv") for part in ("train", "test"))
+        return train_set.drop(columns="target"), test_set.drop(columns="target"), train_set["target"], test_set["target"]
+    features, labels = load_breast_cancer(return_X_y=True, as_frame=True)
+    return train_test_split(features, labels, test_size=args.test_size, random_state=SEED, stratify=labels)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    features, labels = load_breast_cancer(return_X_y=True, as_frame=True)
-    x_train, x_test, y_train, y_test = train_test_split(features, labels, test_size=args.test_size, random_state=SEED, stratify=labels)
+    x_train, x_test, y_train, y_test = split(args)
     with mlflow.start_run():
         mlflow.log_params({"C": args.C, "max_iter": args.max_iter, "test_size": args.test_size})
         model = train(args.C, args.max_iter).fit(x_train, y_train)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -43,17 +44,23 @@ def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tm
 
 
 def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(project: Path, tmp_path: Path) -> None:
+    """The train and sweep jobs, and the pipeline whose train_job step runs the script, with the models from them."""
     stack = select_stack(project, STACK, engine_env(tmp_path / "state"))
     before = {k: v.value for k, v in stack.up().outputs.items()}
+    pipeline_steps = project / before["workspace"]["root"] / "jobs" / before["jobs"]["pipeline"]["name"] / "steps"
+    metrics = json.loads((pipeline_steps / "evaluate_job" / "outputs" / "report" / "metrics.json").read_text())
+    assert metrics["test_accuracy"] > 0.9  # the evaluate step scored the train step's model on the prepare step's split
+    assert set(stack.preview().change_summary) == {"same"}
 
     script = project / "jobs" / "src" / "train.py"
     script.write_text(script.read_text() + "\n# a change to the training code\n")
     shown: list[str] = []
-    preview = stack.preview(diff=True, on_output=shown.append)
-    text = "\n".join(shown)
+    preview = stack.preview(on_output=shown.append)
+    text = "".join(shown)
     jobs_using_script = len(before["jobs"])
     assert preview.change_summary.get("replace") == jobs_using_script + len(before["models"])
-    assert "code_hash" in text
+    assert "azureml:Job train replace [diff: ~code_hash,name]" in text
+    assert "azureml:Job pipeline replace [diff: ~name,steps.train_job.code_hash]" in text
 
     after = {k: v.value for k, v in stack.up().outputs.items()}
     assert {key: job["name"] for key, job in after["jobs"].items()} != {key: job["name"] for key, job in before["jobs"].items()}

@@ -37,6 +37,16 @@ def test_the_jobs_are_valid_for_azure_ml(file: str, kind: str) -> None:
     assert (job.type, job.compute) == (kind, "cpu-cluster")
 
 
+def test_the_pipeline_and_its_components_are_valid_for_azure_ml() -> None:
+    from azure.ai.ml import load_component
+
+    pipeline = load_job(EXAMPLE_JOBS / "pipeline-job.yml")
+    assert (pipeline.type, pipeline.settings.default_compute) == ("pipeline", "cpu-cluster")
+    assert list(pipeline.jobs) == ["prep_job", "train_job", "evaluate_job"]
+    names = {load_component(EXAMPLE_JOBS / "components" / f"{step}.yml").name for step in ("prep", "train", "evaluate")}
+    assert names == {"breast_cancer_prep", "breast_cancer_train", "breast_cancer_evaluate"}
+
+
 def test_the_conda_file_pins_what_the_stack_pins() -> None:
     pins = dict(re.findall(r"^([\w-]+)==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE))
     conda = yaml.safe_load((EXAMPLE_JOBS / "conda.yml").read_text())
