@@ -38,10 +38,10 @@ def register_model(ml: MLClient, props: Props) -> Outs:
     if existing is not None:
         return _outputs(_sync_metadata(ml, existing, props))
     _check_version_is_free(ml, props)
-    run = source_run(ml, job_name)
-    model = load_entity(load_model, _body(props, run), None)
+    run, run_output = source_output(ml, job_name, output)
+    model = load_entity(load_model, _body(props, run, run_output), None)
     created = ml.models.create_or_update(model)
-    report(f"model {name}:{created.version}: registered from azureml://jobs/{run}/outputs/{output}")
+    report(f"model {name}:{created.version}: registered from azureml://jobs/{run}/outputs/{run_output}")
     return _outputs(created)
 
 
@@ -52,6 +52,21 @@ def read_model(ml: MLClient, outs: Props) -> Outs | None:
 
 def archive_model(ml: MLClient, outs: Props) -> None:
     archive_version(ml.models, outs["name"], outs["version"])
+
+
+def source_output(ml: MLClient, job_name: str, output: str) -> tuple[str, str]:
+    """The run and output registered: `output` of the job (a sweep's best trial), or for a pipeline's
+    `<step>.<output>`, that output of the step's child job (named by its step in the run history)."""
+    run = source_run(ml, job_name)
+    step, dot, step_output = output.partition(".")
+    if not dot:
+        return run, output
+    children = {child.display_name: child for child in ml.jobs.list(parent_job_name=job_name)}
+    if step not in children:
+        raise ModelSourceError(
+            f"job {job_name} has no step {step!r} for output {output!r} (steps: {', '.join(sorted(children)) or 'none'})"
+        )
+    return children[step].name, step_output
 
 
 def source_run(ml: MLClient, job_name: str) -> str:
@@ -105,10 +120,10 @@ def _model_type(props: Props) -> str:
     return props.get("type") or (props.get("definition") or {}).get("type") or "custom_model"
 
 
-def _body(props: Props, run: str) -> dict[str, Any]:
+def _body(props: Props, run: str, output: str) -> dict[str, Any]:
     definition = dict(props.get("definition") or {})
     lineage = {**_lineage(props), RUN_KEY: run}
-    body = {**definition, "name": props["name"], "path": f"azureml://jobs/{run}/outputs/{props['output']}"}
+    body = {**definition, "name": props["name"], "path": f"azureml://jobs/{run}/outputs/{output}"}
     body |= {"type": _model_type(props)}
     body |= {"tags": {**(definition.get("tags") or {}), **lineage}, "properties": {**(definition.get("properties") or {}), **lineage}}
     description = props.get("description") or definition.get("description")
