@@ -131,6 +131,7 @@ EDITS = {
     "report-src/report.py": {"report_job/summarize_job.code_hash"},
     "report.yml": {"report_job/summarize_job.component_hash"},
     "notes.txt": set(),
+    "train-src/scratch.txt": set(),  # listed in train-src/.amlignore: not part of the snapshot
 }
 
 

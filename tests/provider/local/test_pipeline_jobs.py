@@ -24,12 +24,12 @@ from tests.provider.local.builders import STACK_PYTHON, job_props, write_script
 
 # Reads a number from the input file (or 1), multiplies it, writes it to the output folder.
 SCALE = """
-    import sys, time
+    import os, sys, time
     source, factor, output = sys.argv[1], float(sys.argv[2]), sys.argv[3]
     value = float(open(source + "/value.txt").read()) if source != "-" else 1.0
     time.sleep(float(sys.argv[4]) if len(sys.argv) > 4 else 0)
     open(output + "/value.txt", "w").write(str(value * factor))
-    print("scaled", value, "by", factor)
+    print("scaled", value, "by", factor, os.environ.get("GREETING", ""))
 """
 FAIL = """
     import sys
@@ -271,3 +271,34 @@ def test_a_step_naming_a_registered_component_runs_that_version(
     )
     outs = submit(backend, workspace, project, definition, "registered")
     assert value(outs, "double.result") == 6.0
+
+
+def test_a_step_overrides_its_components_compute_and_environment_variables(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    definition = pipeline(
+        {
+            "start": first_step(),
+            "double": {
+                "component": scale,
+                "compute": "azureml:gpu",
+                "environment_variables": {"GREETING": "from the step"},
+                "inputs": {"source": "${{parent.jobs.start.outputs.result}}"},
+            },
+        }
+    )
+    submit(backend, workspace, project, definition, "overrides")
+    compute = Path(workspace["root"]) / "compute"
+    assert {folder.name for folder in compute.iterdir()} == {"cpu", "gpu"}  # settings.default_compute, and the step's own
+    assert "scaled 3.0 by 2.0 from the step" in step_log(workspace, "overrides", "double")
+
+
+def test_a_model_is_registered_from_a_steps_output(backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str) -> None:
+    definition = pipeline(
+        {"start": first_step(), "double": {"component": scale, "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}}}
+    )
+    submit(backend, workspace, project, definition, "for-model")
+    props = {"workspace": workspace, "name": "scaled", "job_name": "for-model", "output": "double.result", "type": "custom_model"}
+    registered = backend.register_model(props | {"description": None, "definition": {}})
+    source = MlflowClient(tracking_uri=f"sqlite:///{workspace['root']}/mlflow.db").get_model_version("scaled", registered["version"]).source
+    assert float((Path(source) / "value.txt").read_text()) == 6.0
