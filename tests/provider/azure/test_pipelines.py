@@ -8,6 +8,7 @@ components, as `az ml job create` does, before the job's PUT.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import Project, workspace
 
 PIPELINE = "azureml-training-dev-pipeline-0a1b2c"
+pytestmark = pytest.mark.usefixtures("registered_environment")  # the steps name azureml:sklearn:1
 
 
 def component_definition(name: str) -> dict[str, Any]:
@@ -34,7 +36,7 @@ def component_definition(name: str) -> dict[str, Any]:
     }
 
 
-def component_props(double: AzureMLDouble, project: Project, name: str = "shared_train") -> dict[str, Any]:
+def component_props(double: AzureMLDouble, project: Project, name: str) -> dict[str, Any]:
     props = {"workspace": workspace(double), "name": name, "version": "1", "definition": component_definition(name)}
     return props | {"content_hash": "h", "base_dir": project.jobs_dir}
 
@@ -82,17 +84,17 @@ def test_a_pipeline_with_a_local_component_runs_its_steps_and_returns_its_output
 def test_a_step_naming_a_component_the_stack_registered_uses_that_version(
     backend: AzureBackend, aml_double: AzureMLDouble, project: Project
 ) -> None:
-    registered = backend.put_component(component_props(aml_double, project))
-    assert registered == {"asset_id": "azureml:shared_train:1"}
-    assert backend.read_component({"name": "shared_train", "version": "1"}) == registered
+    # The session's double outlives the test, and a version never changes: a name of this test's own.
+    name = f"shared_train_{uuid.uuid4().hex[:8]}"
+    registered = backend.put_component(component_props(aml_double, project, name))
+    assert registered == {"asset_id": f"azureml:{name}:1"}
+    assert backend.read_component({"name": name, "version": "1"}) == registered
 
     outs = backend.submit_job(pipeline_props(aml_double, project, train_component=registered["asset_id"]))
 
     assert outs["status"] == "Completed"
     body = aml_double.find("PUT", rf"/jobs/{PIPELINE}$")[0].body["properties"]
-    assert body["jobs"]["train_job"]["componentId"].endswith("/components/shared_train/versions/1")
-    backend.archive_component({"name": "shared_train", "version": "1"})
-    assert backend.read_component({"name": "shared_train", "version": "1"}) is None
+    assert body["jobs"]["train_job"]["componentId"].endswith(f"/components/{name}/versions/1")
 
 
 def test_a_failed_step_fails_the_pipeline_with_the_services_message(
