@@ -139,3 +139,18 @@ def _component(file: Path, reference: Any, read: ReadYaml, where: str) -> tuple[
 def _join(folder: Path, relative: str) -> Path:
     """A path relative to a YAML's folder, normalized (`./a/../b.yml` is `b.yml`), relative to the repository root."""
     return Path(os.path.normpath(folder / relative.removeprefix("file:")))
+
+
+def step_outputs(steps: list[PipelineStep]) -> tuple[list[str], set[str]]:
+    """The outputs of a pipeline's own steps as `<step>.<output>`, and the steps whose outputs are
+    not known here (a registered component's)."""
+    known: list[str] = []
+    unknown: set[str] = set()
+    for step in steps:
+        if "/" in step.name:
+            continue  # a nested pipeline's step: its outputs leave only through the nested pipeline's
+        if step.component is None and isinstance(step.body.get(component_field(step.body)), str):
+            unknown.add(step.name)
+        names = dict.fromkeys([*((step.component or {}).get("outputs") or {}), *(step.body.get("outputs") or {})])
+        known += [f"{step.name}.{name}" for name in names]
+    return known, unknown

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from components.pipeline_specs import step_outputs
 from components.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
 from components.specs import JobSpec, SpecLoader
 
@@ -49,7 +50,10 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
 def _check_model_output(index: int, model: ModelEntry, file: str, spec: JobSpec, stack_file: str) -> None:
     outputs = spec.definition.get("outputs")
     declared = list(outputs) if isinstance(outputs, dict) else []
-    if model.output not in declared:
+    # A pipeline's model may come from a step's output, `<step>.<output>` (a registered component's are not known here).
+    of_steps, unknown_steps = step_outputs(list(spec.steps))
+    declared += of_steps
+    if model.output not in declared and model.output.partition(".")[0] not in unknown_steps:
         raise SettingsError(
             f"{stack_file}: {NAMESPACE}:models[{index}].output: {model.output!r} is not an output of job {model.job!r} "
             f"({file} declares: {', '.join(declared) or 'no outputs'})"

@@ -205,3 +205,21 @@ def test_a_local_stack_with_an_automl_job_fails_its_preview_naming_the_file_and_
         f"stacks/Pulumi.local.yaml: {automl}: type: automl jobs run only on Azure ML "
         "(the local target runs command, sweep and pipeline jobs)"
     )
+
+
+@pytest.mark.parametrize("output", ["model", "train_job.model", "prep_job.prepared", "shared_job.anything"])
+def test_a_model_may_name_the_pipelines_output_or_a_steps(output: str) -> None:
+    """A registered component's outputs are not known before it runs (shared_job): any is accepted."""
+    models = [{"name": "piped", "job": "pipeline", "output": output}]
+    (model,) = of_kind(run_stack("dev", config=stack(models=models)), "Model")
+    assert model.inputs["output"] == output
+
+
+def test_a_model_naming_an_output_no_step_declares_fails_the_preview() -> None:
+    models = [{"name": "piped", "job": "pipeline", "output": "report_job.summary"}]
+    with pytest.raises(SettingsError) as refused:
+        run_stack("dev", config=stack(models=models))
+    assert str(refused.value).startswith(
+        "stacks/Pulumi.dev.yaml: azureml-training:models[0].output: 'report_job.summary' is not an output of job 'pipeline' "
+        f"({PIPELINE} declares: model, prep_job.prepared, train_job.model, tune_job.model"
+    )
