@@ -86,7 +86,7 @@ STACK_KEYS = [
     ),
     BadInput(
         "model-job-unknown",
-        "azureml-training:models[0].job: 'swep' is not a job key of this stack (known: train, sweep)",
+        "azureml-training:models[0].job: 'swep' is not a job key of this stack (known: train, sweep, pipeline)",
         {"models": entries("models", job="swep")},
     ),
     BadInput(
