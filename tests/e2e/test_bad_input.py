@@ -38,6 +38,7 @@ def test_wrong_config_key_fails_preview_in_one_line_without_a_traceback(tmp_path
 def test_invalid_job_yaml_fails_preview_naming_the_file_and_the_field(tmp_path: Path) -> None:
     broken = {"jobs/broken-job.yml": "type: command\ncode: ./src\nenvironment: azureml:sklearn-train@latest\n"}
     jobs = [{"file": "jobs/train-job.yml", "key": "train"}, {"file": "jobs/broken-job.yml", "key": "sweep"}]
-    message = preview_error(tmp_path, {"azureml-training:jobs": jobs}, broken)
+    models = [{"name": "breast-cancer-classifier", "job": "sweep"}]  # the stack's other model names its pipeline
+    message = preview_error(tmp_path, {"azureml-training:jobs": jobs, "azureml-training:models": models}, broken)
     assert "stacks/Pulumi.local.yaml: jobs/broken-job.yml: command: Missing data for required field." in message
     assert "Traceback" not in message
