@@ -86,7 +86,7 @@ class ResourceNames(_Settings):
 def _check_arm_id(value: str, kind: str, segment: str) -> str:
     """`value` is an ARM id whose provider path contains `segment` (e.g. `/subnets/`)."""
     if not (_ARM_ID.match(value) and segment in value.lower()):
-        raise ValueError(f"{value!r} is not a {kind} resource id")
+        raise ValueError(f"{value!r} is not {kind} resource id")
     return value
 
 
@@ -94,7 +94,7 @@ class PrivateEndpointSettings(_Settings):
     """`workspace.privateEndpoint`: where the workspace's private endpoint lives, for its inbound traffic."""
 
     subnet_id: str
-    # The endpoint goes in the subnet's region; only a virtual network elsewhere needs this.
+    # An endpoint lives in its virtual network's region: the workspace's unless set.
     location: str | None = None
     # Bring-your-own zones (a hub's central DNS): then the stack creates no zones or links.
     private_dns_zone_ids: list[str] | None = None
@@ -102,13 +102,13 @@ class PrivateEndpointSettings(_Settings):
     @field_validator("subnet_id")
     @classmethod
     def _subnet(cls, v: str) -> str:
-        return _check_arm_id(v, "subnet", "/subnets/")
+        return _check_arm_id(v, "a subnet", "/subnets/")
 
     @field_validator("private_dns_zone_ids")
     @classmethod
     def _zones(cls, v: list[str] | None) -> list[str] | None:
         for zone in v or []:
-            _check_arm_id(zone, "private DNS zone", "/privatednszones/")
+            _check_arm_id(zone, "a private DNS zone", "/privatednszones/")
         return v
 
 
@@ -141,7 +141,7 @@ class PrivateEndpointDestination(_Settings):
     @field_validator("service_resource_id")
     @classmethod
     def _resource(cls, v: str) -> str:
-        return _check_arm_id(v, "", "/providers/")
+        return _check_arm_id(v, "an Azure", "/providers/")
 
 
 class PrivateEndpointRule(_Settings):
@@ -288,7 +288,7 @@ class ComputeSettings(_Settings):
     @field_validator("subnet_id")
     @classmethod
     def _subnet(cls, v: str | None) -> str | None:
-        return v if v is None else _check_arm_id(v, "subnet", "/subnets/")
+        return v if v is None else _check_arm_id(v, "a subnet", "/subnets/")
 
     @model_validator(mode="after")
     def _nodes(self) -> ComputeSettings:

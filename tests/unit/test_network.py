@@ -174,6 +174,11 @@ def test_internet_outbound_takes_private_endpoint_rules_and_no_defaults() -> Non
             "workspace.outboundRules.x: Input tag 'Fqdn' found using 'type' does not match any of the expected tags: "
             "'FQDN', 'ServiceTag', 'PrivateEndpoint'",
         ),
+        (
+            "AllowOnlyApprovedOutbound",
+            {"type": "PrivateEndpoint", "destination": {"serviceResourceId": "sttraining", "subresourceTarget": "blob"}},
+            "workspace.outboundRules.x.PrivateEndpoint.destination.serviceResourceId: 'sttraining' is not an Azure resource id",
+        ),
     ],
 )
 def test_rules_the_managed_network_would_not_take_are_refused(isolation: str, rule: dict, message: str) -> None:
