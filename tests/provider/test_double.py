@@ -367,3 +367,18 @@ def test_pipeline_with_a_failed_step_fails_and_never_runs_what_depends_on_it(ml_
     assert (steps["prepared"].status, steps["trained"].status) == ("Failed", "Canceled")
     assert steps["trained"].started is None
     assert "Failed nodes: /prepared" in aml_double.job(submitted.name).error["error"]["message"]
+
+
+def test_a_pipeline_output_is_its_steps_output_and_a_steps_output_downloads(
+    ml_client, aml_double, environment, code_dir, tmp_path: Path
+) -> None:
+    submitted = ml_client.jobs.create_or_update(two_step_pipeline(code_dir))
+    aml_double.run_to_completion(submitted.name)
+    steps = aml_double.pipeline_steps(submitted.name)
+
+    # (azure-ai-ml 1.35.2 cannot download a model-typed output: its BatchGetResolvedUrisDto refuses `values`.)
+    ml_client.jobs.download(steps["prepared"].name, download_path=str(tmp_path), output_name="prepared")
+
+    assert aml_double.job(submitted.name).resource["properties"]["outputs"]["model"]["uri"].endswith(f"/{steps['trained'].name}/model/")
+    downloaded = (tmp_path / "named-outputs" / "prepared" / "_double_output.txt").read_text()
+    assert downloaded == f"output prepared of job {steps['prepared'].name}\n"
