@@ -84,8 +84,9 @@ test: setup lint ## The whole suite: lint, unit (mocks), provider (Azure ML doub
 reliability: setup ## The counted reliability suite: one line per area (R1 bad inputs, ...) with its counts.
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest tests/reliability
 
-bench: setup ## Benchmark no-op check/diff and a no-op preview of the local stack.
+bench: setup ## Benchmarks: a no-op preview; jobs waiting together (local, and Azure against the double).
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_noop.py
+	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_concurrency.py
 
 clean: ## Remove the venv, node_modules, local state and local workspaces (not the Pulumi CLI cache).
 	rm -rf $(VENV) node_modules .pulumi-state .pulumi-bin .azureml-local .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 
+from components.local_fidelity import unhonoured_locally
 from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
@@ -119,7 +120,7 @@ class MlAssets(pulumi.ComponentResource):
             self._loader.refuse_unrunnable_locally(entry, spec)
         definition, depends_on = self._resolve(spec)
         steps = self._resolve_steps(spec, definition, depends_on) if spec.steps else None
-        return Job(
+        job = Job(
             spec.key,
             workspace=self._target.workspace,
             key=spec.key,
@@ -137,6 +138,10 @@ class MlAssets(pulumi.ComponentResource):
             rerun=entry.rerun,
             opts=self._opts(depends_on, self._target.hosts.for_job(spec.key)),
         )
+        if self._local:
+            for reason in unhonoured_locally(spec.definition):
+                pulumi.log.warn(f"{stack_file(pulumi.get_stack())}: {entry.file}: {reason} (the local target ignores it)", job)
+        return job
 
     def _model(self, entry: Any) -> Model:
         job = self._jobs[entry.job]

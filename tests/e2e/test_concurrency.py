@@ -94,7 +94,10 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
     # It fails, and its error reads message first.
     (project / "jobs" / "late.yml").write_text(FAILING_JOB)
     write_stack(project, {**JOBS, "late": "b"})
-    preview = stack.preview()
+    shown: list[str] = []
+    preview = stack.preview(on_output=shown.append)
+    warning = "stacks/Pulumi.local.yaml: jobs/late.yml: environment: azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu:1 is curated"
+    assert warning in "\n".join(shown), "what the local target ignores is named at preview"
     assert preview.change_summary == {"create": 2, "same": preview.change_summary["same"]}, preview.change_summary
     with pytest.raises(auto.CommandError) as failed:
         stack.up()
