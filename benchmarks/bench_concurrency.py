@@ -1,0 +1,170 @@
+"""Benchmark: do a stack's jobs wait together? Ratios measured side by side in one run.
+
+Run with `make bench`. With the real engine, the stock dynamic-provider host and no mocks:
+- local: `pulumi up` of a stack of 12 independent 20 s jobs on a 12-slot pool, against a stack
+  of one such job (1.0 would be perfect overlap);
+- Azure path, against the loopback Azure ML double with a per-request latency and a job runtime
+  injected (the double's clock ticks in wall time): `pulumi up` of 16 jobs (`wait: true`),
+  against an azure-ai-ml script that submits a job, waits for it and goes on to the next, and
+  one that submits them all, then polls each until it ends. Both scripts poll on the provider's
+  own schedule (5 s, then 1.5 times longer, at most 30 s), so the comparison is of the approach.
+Prints a table of wall times, ratios and requests per job; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from components.provider.azure.polling import Polling, status_of, stops_waiting  # noqa: E402
+from tests.azureml_double import AzureMLDouble, Azurite, routed  # noqa: E402
+from tests.azureml_double.jobs import JobScript  # noqa: E402
+from tests.e2e.harness import copy_project, engine_env, select_stack  # noqa: E402
+
+LOCAL_JOBS, LOCAL_SECONDS = 12, 20
+AZURE_JOBS = 16
+REQUEST_LATENCY = 0.05  # seconds the double adds to every answer
+TICK = 0.25  # seconds per tick of the double's job clock
+RUNNING_TICKS = 24  # a job runs 6 s; with Queued, Starting, Preparing and Finalizing, about 7 s in all
+
+JOB = """\
+$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+command: {command}
+environment: azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu:1
+compute: azureml:cpu-cluster
+"""
+
+
+def write_stack(project: Path, stack: str, jobs: int, config: dict, command: str) -> list[Path]:
+    files = []
+    for index in range(jobs):
+        path = project / "jobs" / f"bench-{index}.yml"
+        path.write_text(JOB.format(command=f"{command} # job {index}"))
+        files.append(path)
+    entries = [{"file": f"jobs/{path.name}", "key": path.stem} for path in files]
+    (project / "stacks" / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": {**config, "azureml-training:jobs": entries}}))
+    return files
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def local_up(jobs: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp) / "project")
+        config = {"azureml-training:target": "local", "azureml-training:local": {"concurrency": LOCAL_JOBS}}
+        write_stack(project, "local", jobs, config, f"sleep {LOCAL_SECONDS}")
+        stack = select_stack(project, "local", engine_env(Path(tmp) / "state"))
+        return timed(stack.up)
+
+
+@contextmanager
+def ticking(double: AzureMLDouble) -> Iterator[None]:
+    """The double's jobs move on in wall time, as real ones do."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(TICK):
+            double.tick()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def fresh(double: AzureMLDouble) -> None:
+    double.reset()
+    double.add_compute("cpu-cluster")
+    double.latency = REQUEST_LATENCY
+    double.default_script = JobScript(running_ticks=RUNNING_TICKS)
+
+
+def azure_up(double: AzureMLDouble, tmp: Path) -> float:
+    project = copy_project(tmp / "project")
+    workspace = {"existing": True, "subscriptionId": double.subscription_id, "resourceGroup": double.resource_group}
+    config = {"azureml-training:target": "azure", "azureml-training:workspace": {**workspace, "name": double.workspace}}
+    write_stack(project, "bench", AZURE_JOBS, config, "python train.py")
+    stack = select_stack(project, "bench", engine_env(tmp / "state", double.subprocess_env()))
+    stack.preview()  # the program's first run validates the YAMLs with azure-ai-ml, as a script's load_job does: not timed
+    fresh(double)
+    with ticking(double):
+        return timed(stack.up)
+
+
+def wait(ml: object, name: str) -> None:
+    for delay in Polling().delays():
+        time.sleep(delay)
+        if stops_waiting(status_of(ml.jobs.get(name))):
+            return
+
+
+def sequential(ml: object, files: list[Path]) -> None:
+    from azure.ai.ml import load_job
+
+    for path in files:
+        wait(ml, ml.jobs.create_or_update(load_job(path)).name)
+
+
+def submit_all_then_poll(ml: object, files: list[Path]) -> None:
+    from azure.ai.ml import load_job
+
+    names = [ml.jobs.create_or_update(load_job(path)).name for path in files]
+    for name in names:
+        wait(ml, name)
+
+
+def azure_script(double: AzureMLDouble, tmp: Path, script: Callable[[object, list[Path]], None]) -> float:
+    from azure.ai.ml import MLClient
+    from azure.identity import DefaultAzureCredential
+
+    for folder in ("jobs", "stacks"):
+        (tmp / folder).mkdir(parents=True)
+    files = write_stack(tmp, "script", AZURE_JOBS, {}, "python train.py")
+    with routed(double.url, double.blob_endpoint):
+        ml = MLClient(DefaultAzureCredential(), double.subscription_id, double.resource_group, double.workspace)
+        fresh(double)
+        with ticking(double):
+            return timed(lambda: script(ml, files))
+
+
+def row(label: str, seconds: float, ratio: float | None = None, note: str = "") -> None:
+    shown = f"{ratio:7.2f}" if ratio is not None else " " * 7
+    print(f"{label:<48} {seconds:7.1f}s {shown}  {note}", flush=True)
+
+
+def main() -> None:
+    print(f"{'measurement':<48} {'wall':>8} {'ratio':>7}  note", flush=True)
+    one = local_up(1)
+    row(f"local: 1 job of {LOCAL_SECONDS} s", one)
+    many = local_up(LOCAL_JOBS)
+    row(f"local: {LOCAL_JOBS} jobs, {LOCAL_JOBS} slots", many, many / one, "vs 1 job (goal <= 1.2)")
+    with Azurite() as azurite, AzureMLDouble(blob_endpoint=azurite.blob_endpoint) as double, tempfile.TemporaryDirectory() as tmp:
+        up = azure_up(double, Path(tmp) / "up")
+        row(f"azure: {AZURE_JOBS} jobs, pulumi up", up, None, f"{len(double.requests) / AZURE_JOBS:.1f} requests/job")
+        for label, script in (("script: submit, wait, next", sequential), ("script: submit all, then poll", submit_all_then_poll)):
+            seconds = azure_script(double, Path(tmp) / script.__name__, script)
+            note = f"{len(double.requests) / AZURE_JOBS:.1f} requests/job; ratio = pulumi up / script"
+            row(f"azure: {AZURE_JOBS} jobs, {label}", seconds, up / seconds, note)
+    job_seconds = (RUNNING_TICKS + 4) * TICK
+    print(f"(azure: {REQUEST_LATENCY * 1000:.0f} ms per request, jobs of about {job_seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
