@@ -166,6 +166,8 @@ def _check_references(field: str, command: Any, namespaces: Mapping[str, Any]) -
         namespace, _, name = reference.partition(".")
         if namespace not in namespaces:
             raise DefinitionError(f"{field}: ${{{{{reference}}}}} names {namespace!r}; only {', '.join(namespaces)} can be used here")
+        if namespaces[namespace] is not None and not isinstance(namespaces[namespace], Mapping):
+            continue  # a malformed `inputs:` is the SDK's to name
         declared = _mapping(namespaces[namespace])
         if name not in declared:
             known = ", ".join(declared) or "none"

@@ -46,6 +46,10 @@ def test_a_reference_with_spaces_is_still_checked(repo: Location) -> None:
     assert found == "command: ${{inputs.n}} is not declared under inputs (declared: none)"
 
 
+def test_malformed_inputs_are_left_to_the_sdks_schema(repo: Location) -> None:
+    check_definition("load_job", {"command": "echo ${{inputs.n}}", "inputs": ["n"]}, repo)
+
+
 def test_a_pipeline_is_left_to_its_own_checks(repo: Location) -> None:
     check_definition("load_job", {"type": "pipeline", "jobs": {"a": {"command": "echo ${{parent.inputs.x}}"}}}, repo)
 
