@@ -1087,9 +1087,10 @@ class AzureMLDouble:
         return self._put_version("components", components.ANONYMOUS, version, body)
 
     def _put_version(self, kind: str, name: str, version: str, body: dict) -> tuple:
-        if not validation.NAME.match(name):
+        if not validation.ASSET_NAME.match(name):
             raise bad_argument(
-                f"Invalid {kind} name '{name}': a name starts with a letter or digit and has letters, digits, '-' and '_'.", "InvalidName"
+                f"Invalid {kind} name '{name}': a name starts with a letter or digit and has letters, digits, '.', '-' and '_'.",
+                "InvalidName",
             )
         props = copy.deepcopy(body.get("properties") or {})
         existing = self.versions[kind].get(name, {}).get(version)

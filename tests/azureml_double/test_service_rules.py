@@ -295,3 +295,12 @@ def test_an_environment_version_keeps_its_image(double, client) -> None:
         "PUT", path, {"properties": {"image": double.versions["environments"]["sklearn"]["1"]["properties"]["image"], "isArchived": True}}
     )
     assert (archived.status, archived.body["properties"]["isArchived"]) == (201, True)
+
+
+def test_asset_names_may_hold_dots_but_not_start_with_one(double, client) -> None:
+    body = {"properties": {"image": "python:3.11-slim"}}
+
+    dotted = client.send("PUT", url(double, "/environments/sklearn-1.0/versions/1", "2023-04-01-preview"), body)
+    leading = client.send("PUT", url(double, "/environments/.hidden/versions/1", "2023-04-01-preview"), body)
+
+    assert (dotted.status, leading.status) == (201, 400)

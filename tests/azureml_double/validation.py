@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$")
+# Asset names may also hold dots (curated environments: AzureML-sklearn-1.0-ubuntu20.04-py38-cpu).
+ASSET_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$")
 
 # Members of JobOutput at each api-version, as the service binds them (the 2025-01-01-preview answers carry no
 # assetVersion, pathOnCompute or autoDeleteSetting, and the service refuses assetVersion there).
