@@ -42,3 +42,18 @@ def test_invalid_job_yaml_fails_preview_naming_the_file_and_the_field(tmp_path: 
     message = preview_error(tmp_path, {"azureml-training:jobs": jobs, "azureml-training:models": models}, broken)
     assert "stacks/Pulumi.local.yaml: jobs/broken-job.yml: command: Missing data for required field." in message
     assert "Traceback" not in message
+
+
+def test_up_with_a_wrong_last_job_creates_nothing_not_even_the_environment_before_it(tmp_path: Path) -> None:
+    """Every YAML file is checked before the first resource is registered: `up` builds as it registers."""
+    project = copy_project(tmp_path / "project")
+    sweep = yaml.safe_load((project / "jobs" / "sweep-job.yml").read_text())
+    sweep["limits"]["max_total_trials"] = -1
+    (project / "jobs" / "sweep-job.yml").write_text(yaml.safe_dump(sweep))
+    stack = select_stack(project, "local", engine_env(tmp_path / "state"))
+    with pytest.raises(auto.CommandError) as failed:
+        stack.up()
+    assert "jobs/sweep-job.yml: limits.max_total_trials: must be at least 1 (got -1)" in str(failed.value)
+    resources = stack.export_stack().deployment.get("resources") or []
+    assert [r["type"] for r in resources if r["type"] != "pulumi:pulumi:Stack"] == [], "no workspace, no environment"
+    assert not (project / ".azureml-local").exists()
