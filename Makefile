@@ -56,9 +56,10 @@ preview: stack ## Show what `up` would change.
 refresh: stack ## Read the live state back into the stack.
 	$(PULUMI) refresh --yes --stack $(STACK)
 
-# After a hard kill of `pulumi up`: unlock the stack and forget creates that never finished; the next `up`
-# finds the jobs they started by name and waits for them or adopts them (README, Troubleshooting).
-recover: stack ## Unlock STACK after a killed `pulumi up` and clear its pending creates.
+# After a hard kill of `pulumi up`: end its leftover language and provider hosts, unlock the stack and forget
+# creates that never finished; the next `up` finds their jobs by name and waits for or adopts them (README, Troubleshooting).
+recover: stack ## After a killed `pulumi up`: end what it left running, unlock STACK, clear its pending creates.
+	$(PYTHON) -m tools.recover
 	$(PULUMI) cancel --yes --stack $(STACK)
 	$(PULUMI) refresh --yes --skip-preview --clear-pending-creates --stack $(STACK)
 

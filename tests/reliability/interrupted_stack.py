@@ -12,9 +12,12 @@ interrupts it mid-run for certain, and counts how many times it really ran.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import shlex
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +25,8 @@ from typing import Any
 
 import yaml
 
-from tests.e2e.harness import copy_project, engine_env
+from tests.e2e.harness import ROOT, copy_project, engine_env
+from tools.recover import leftover_groups
 
 # Counts one execution once the test lets it go: the release file appears.
 WAIT_SCRIPT = """\
@@ -38,6 +42,15 @@ INTERRUPTIONS: dict[str, Callable[[subprocess.Popen[bytes]], None]] = {
     "SIGKILL of the CLI": lambda up: up.send_signal(signal.SIGKILL),
     "SIGKILL of the process group": lambda up: os.killpg(up.pid, signal.SIGKILL),
 }
+
+
+def recover_recipe(stack: str) -> list[list[str]]:
+    """The commands of the Makefile's `recover` target, for `stack` (`pulumi` ones, and our own `python -m` tools)."""
+    lines = (ROOT / "Makefile").read_text().split("\nrecover:", 1)[1].splitlines()[1:]
+    recipe = [line.strip() for line in itertools.takewhile(lambda line: line.startswith("\t"), lines)]
+    assert recipe and all(line.startswith(("$(PULUMI) ", "$(PYTHON) -m ")) for line in recipe), recipe
+    tools = {"$(PULUMI)": "pulumi", "$(PYTHON)": sys.executable}
+    return [[tools.get(word, word) for word in shlex.split(line.replace("$(STACK)", stack))] for line in recipe]
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 180.0, what: str = "condition") -> None:
@@ -90,9 +103,13 @@ class CliStack:
         return up
 
     def recover(self) -> None:
-        """What `make recover` does after a hard kill: unlock the stack, forget creates that never finished."""
-        self.run("cancel", "--yes", check=False)  # refuses when nothing is locked: fine
-        self.run("refresh", "--yes", "--clear-pending-creates", "--skip-preview")
+        """`make recover` after a hard kill: the pulumi commands of its recipe, as the Makefile has them."""
+        for command in recover_recipe(self.stack):
+            # Our tools run from the repository, on the project they are given; pulumi runs in the project.
+            tool = command[0] == sys.executable
+            where = {"cwd": ROOT, "args": [*command, str(self.project)]} if tool else {"cwd": self.project, "args": command}
+            done = subprocess.run(where["args"], cwd=where["cwd"], env=self.env, capture_output=True, text=True)
+            assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
 
     def executions(self) -> int:
         return len(self.count_file.read_text().splitlines()) if self.count_file.exists() else 0
@@ -100,6 +117,9 @@ class CliStack:
     def close(self) -> None:
         """End what the interrupted deployments left: their orphaned language and provider hosts, and a job still waiting."""
         self.release_file.touch()
+        for group in leftover_groups(self.project):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
         for up in self._started:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(up.pid, signal.SIGKILL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
+from tests.azureml_double import AzureMLDouble
 from tests.reliability.interrupted_stack import INTERRUPTIONS, CliStack, wait_until
+from tools.recover import leftover_groups
 
 pytestmark = pytest.mark.reliability("R2", "interruptions", "without a duplicate run")
 
@@ -57,9 +60,55 @@ def test_local_up_interrupted_during_a_job_then_up_runs_it_once(local_stack: Cli
     INTERRUPTIONS[interruption](up)
     interrupted(up, local_stack)
     local_stack.recover()
+    assert leftover_groups(local_stack.project) == [], "make recover ends what the killed deployment left running"
     local_stack.up()
 
     duplicates = local_stack.executions() - 1
     reliability_facts["duplicate runs"] += max(duplicates, 0) + max(len(mlflow_runs(local_stack)) - 1, 0)
     assert local_stack.executions() == 1
     assert mlflow_runs(local_stack) == ["FINISHED"]
+
+
+AZURE = "r2azure"
+
+
+@pytest.fixture
+def azure_stack(tmp_path: Path, aml_double: AzureMLDouble) -> Iterator[CliStack]:
+    aml_double.add_compute("cpu-cluster")
+    workspace = {"existing": True, "subscriptionId": aml_double.subscription_id, "resourceGroup": aml_double.resource_group}
+    config = {
+        "azureml-training:target": "azure",
+        "azureml-training:workspace": {**workspace, "name": aml_double.workspace},
+        "azureml-training:environments": [{"file": "jobs/environment.yml"}],
+        "azureml-training:jobs": [{"file": "jobs/r2-job.yml", "key": "r2"}],
+    }
+    stack = CliStack(tmp_path, AZURE, config, aml_double.subprocess_env())
+    (stack.project / "jobs" / "r2-job.yml").write_text(stack.job_yaml("azureml:sklearn-train@latest", "azureml:cpu-cluster"))
+    yield stack
+    stack.close()
+
+
+def job_puts(double: AzureMLDouble) -> list[str]:
+    return [request.path for request in double.find("PUT", r"/jobs/[^/]+$")]
+
+
+@pytest.mark.parametrize("interruption", ["SIGINT", "SIGKILL of the process group"])
+def test_azure_up_interrupted_during_a_job_wait_then_up_submits_it_once(
+    azure_stack: CliStack, aml_double: AzureMLDouble, interruption: str, reliability_facts: dict
+) -> None:
+    up = azure_stack.start_up()
+    wait_until(lambda: job_puts(aml_double), what="the job's PUT")
+    time.sleep(1)  # the provider is polling the job now
+    INTERRUPTIONS[interruption](up)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        up.wait(timeout=60)
+    (name,) = {path.rsplit("/", 1)[1] for path in job_puts(aml_double)}
+    aml_double.complete_job(name)
+    up.wait(timeout=60)
+
+    azure_stack.recover()
+    azure_stack.up()
+
+    reliability_facts["duplicate runs"] += len(job_puts(aml_double)) - 1
+    assert len(job_puts(aml_double)) == 1
+    assert aml_double.job_status(name) == "Completed"
