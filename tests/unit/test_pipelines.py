@@ -52,7 +52,7 @@ def test_a_pipeline_is_one_job_resource_with_its_steps_as_written(run: Run) -> N
     (job,) = of_kind(run, "Job")
     definition = job.inputs["definition"]
     assert definition["type"] == "pipeline"
-    assert set(definition["jobs"]) == {"prep_job", "train_job", "tune_job", "score_job", "report_job", "shared_job"}
+    assert set(definition["jobs"]) == {"prep_job", "train_job", "tune_job", "score_job", "report_job", "shared_job", "external_job"}
     assert definition["jobs"]["train_job"]["component"] == "./train.yml"
     assert definition["settings"] == {"default_compute": "azureml:cpu-cluster"}
 
@@ -73,6 +73,12 @@ def test_a_step_naming_a_component_of_the_stack_uses_its_version_and_waits_for_i
     version = component.inputs["version"]
     assert job.inputs["definition"]["jobs"]["shared_job"]["component"] == f"azureml:shared_scaler:{version}"
     assert component.urn in job.dependencies
+
+
+def test_a_step_naming_a_component_outside_the_stack_passes_through(run: Run) -> None:
+    (job,) = of_kind(run, "Job")
+    assert job.inputs["definition"]["jobs"]["external_job"]["component"] == "azureml:team_scorer:3"
+    assert not any(key.startswith("steps.external_job.") for key in job.inputs)
 
 
 def test_steps_inside_component_files_wait_for_the_stack_environment_they_name(run: Run) -> None:
