@@ -117,7 +117,7 @@ def _run_graph(graph: _Graph, workspace: LocalWorkspace) -> tuple[dict[str, Path
                     failed[name] = str(err)
     if failed:
         raise JobFailedError(_failure(graph, failed))
-    return _pipeline_outputs(graph, steps, done), done
+    return _pipeline_outputs(steps, done), done
 
 
 def _steps(graph: _Graph) -> dict[str, _Step]:
@@ -307,7 +307,7 @@ def _definition(
     }
 
 
-def _pipeline_outputs(graph: _Graph, steps: Mapping[str, _Step], done: Mapping[str, Mapping[str, Path]]) -> dict[str, Path]:
+def _pipeline_outputs(steps: Mapping[str, _Step], done: Mapping[str, Mapping[str, Path]]) -> dict[str, Path]:
     """The pipeline's outputs: the step outputs bound to `${{parent.outputs.<name>}}`."""
     outputs: dict[str, Path] = {}
     for name, step in steps.items():
