@@ -86,6 +86,9 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
     outputs = {k: v.value for k, v in stack.up().outputs.items()}
     ran = spans(project, outputs)
     assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}, "all passed the barrier: five ran at once"
+    resources = stack.export_stack().deployment["resources"]
+    instances = {r["outputs"]["key"]: r["provider"].split("::")[-2] for r in resources if r["type"].endswith(":Job")}
+    assert instances == {key: f"job-{key}" for key in JOBS}, "each job is served by a provider instance (host) of its own"
     for compute in set(JOBS.values()):
         on_compute = [span for key, span in ran.items() if JOBS[key] == compute]
         assert most_at_once(on_compute) <= CONCURRENCY, f"compute {compute} ran more than its {CONCURRENCY} slots: {on_compute}"
