@@ -12,6 +12,8 @@ What is compared, and why each rule is generic (nothing here knows a particular 
   items ``extra-item`` (unless the service's page has a ``nextLink``: the rest may be on the next page);
 * enum-like values (``value``): a string under a key named like ``status``/``state``/``type``/``kind`` that
   looks like an identifier, two CamelCase words, or two spellings of one identifier that differ only in case;
+* the form of URIs, ids and JSON text (``form``, see ``forms``): ``azureml://subscriptions/{}/…/datastores/{}/paths/…``
+  is not ``azureml://datastores/{}/paths/…``, JSON text is not YAML;
 * error bodies: besides their shape, every ``message`` must match once GUIDs and numbers of 3+ digits are
   masked (they are request ids, positions and sanitized names).
 
@@ -24,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tests.azureml_double.conformance.forms import string_form
+
 COMPARED_HEADERS = ("Location", "Azure-AsyncOperation", "Retry-After")
 _ENUM_KEY = re.compile(r"(status|state|type|kind)$", re.IGNORECASE)
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -34,7 +38,7 @@ _NUMBER = re.compile(r"\d{3,}")
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str  # status | header | missing-key | extra-key | type | value | message | missing-item | extra-item
+    kind: str  # status | header | missing-key | extra-key | type | value | form | message | missing-item | extra-item
     path: str
     recorded: str = ""
     double: str = ""
@@ -171,6 +175,9 @@ def _compare_strings(path: str, key: str, recorded: str, double: str, is_error: 
         return []
     if recorded != double and enum_like(key, recorded, double):
         return [Difference("value", path, recorded, double)]
+    form = string_form(recorded)
+    if form is not None and form != string_form(double):
+        return [Difference("form", path, form, string_form(double) or "plain text")]
     return []
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.azureml_double.conformance.compare import COMPARED_HEADERS, IDENTIFIER
+from tests.azureml_double.conformance.forms import string_form
 from tests.azureml_double.conformance.operations import LRO_POLL, OPERATIONS, WORKSPACE_PREFIX, Operation
 from tests.azureml_double.conformance.plan import Plan, Step
 from tests.azureml_double.conformance.recording import Exchange, exchange_from_entry
@@ -104,13 +105,14 @@ def _entry(exchange: Exchange, aliases: dict[str, str]) -> dict[str, Any]:
 
 
 def skeleton(value: Any, key: str = "") -> Any:
-    """The answer as ``compare`` sees it: keys, JSON types, identifiers, names, ids and messages; other text ""."""
+    """The answer as ``compare`` sees it: keys, JSON types, identifiers, names, ids, messages and the forms of
+    URIs and JSON text (a form is a string of its own form); other text is ""."""
     if isinstance(value, dict):
         return {k: skeleton(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [skeleton(v, key) for v in value]
     if isinstance(value, str) and key not in _KEPT and not IDENTIFIER.match(value):
-        return ""
+        return string_form(value) or ""
     return value
 
 
