@@ -19,6 +19,7 @@ from tests.azureml_double.conformance.allowlist import AllowlistError, load_allo
 from tests.azureml_double.conformance.check import check, load_plans
 from tests.azureml_double.conformance.client import DoubleClient
 from tests.azureml_double.conformance.distill import distill, dumps
+from tests.azureml_double.conformance.forms import string_form
 from tests.azureml_double.server import AzureMLDouble
 
 ARM = "https://management.azure.com"
@@ -164,6 +165,10 @@ def _add_key(entries: list[dict[str, Any]]) -> None:
     entries[0]["ResponseBody"]["properties"]["probeOfTheChecker"] = "Development"
 
 
+def _uri_form(entries: list[dict[str, Any]]) -> None:
+    entries[2]["ResponseBody"]["properties"]["environmentId"] = "azureml://registries/azureml/environments/e/versions/1"
+
+
 def _status_code(entries: list[dict[str, Any]]) -> None:
     entries[2]["StatusCode"] = 400
     entries[2]["ResponseBody"] = {"error": {"code": "UserError", "message": "The request is invalid."}}
@@ -186,8 +191,9 @@ def _toggle_location(entries: list[dict[str, Any]]) -> None:
         (_add_key, "missing-key properties.probeOfTheChecker"),
         (_status_code, "status: service 400, double 201"),
         (_toggle_location, "header Location: service "),
+        (_uri_form, "form properties.environmentId: service azureml://registries/{}/environments/{}/versions/{}"),
     ],
-    ids=["enum value", "key the service lacks", "key the double lacks", "status code", "LRO header"],
+    ids=["enum value", "key the service lacks", "key the double lacks", "status code", "LRO header", "URI form"],
 )
 def test_a_different_answer_is_reported_and_fails(session, tmp_path, capsys, alter: Callable, expected: str):
     entries = copy.deepcopy(session)
@@ -321,3 +327,29 @@ def test_an_allowance_can_name_the_two_values_it_waives(session, tmp_path, capsy
     assert run_checker(folder, capsys, "--allowlist", str(allowlist))[0] == 1
     allowlist.write_text(f"PUT .../jobs/{{name}} value properties.status Bog*->{double_status} -- the pair\n")
     assert run_checker(folder, capsys, "--allowlist", str(allowlist))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "form"),
+    [
+        (
+            "azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/d/paths/a/b.csv",
+            "azureml://subscriptions/{}/resourcegroups/{}/workspaces/{}/datastores/{}/paths/…",
+        ),
+        ("azureml://datastores/workspaceblobstore/paths/LocalUpload/x/", "azureml://datastores/{}/paths/…"),
+        ("https://acct.blob.core.windows.net:443/container", "https://{}.blob.core.windows.net/{}"),
+        ("http://127.0.0.1:10000/devstoreaccount1/container/blob?sv=1", "http://{ip}/{}/…"),
+        ("azureml:sklearn:1", "azureml:{}:{}"),
+        (
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/codes/c/versions/1",
+            "/subscriptions/{}/resourcegroups/{}/providers/microsoft.machinelearningservices/workspaces/{}/codes/{}/versions/{}",
+        ),
+        ('{"channels": ["conda-forge"]}', "{}"),
+        ("channels:\n- conda-forge\n", None),
+        ("Unknown compute target: x", None),
+    ],
+)
+def test_the_form_of_a_value_masks_its_names_and_is_its_own_form(value: str, form: str | None):
+    assert string_form(value) == form
+    if form is not None:
+        assert string_form(form) == form
