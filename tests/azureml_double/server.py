@@ -1180,19 +1180,25 @@ class AzureMLDouble:
             )
 
     def _start_pending_upload(self, kind: str, name: str, version: str) -> dict:
+        """A fresh container per upload, named after the workspace; the SDK writes its files at the container's root.
+
+        Recorded (code_asset test_create_and_get): blobUri ``https://{account}.blob.core.windows.net:443/{container}``
+        and a container SAS on ``https://{account}.blob.core.windows.net/{container}``.
+        """
         upload_id = uuid.uuid4().hex
-        container = self.blob_container
-        prefix = f"LocalUpload/{upload_id}"
-        https_uri = f"https://{self.storage_account}.blob.core.windows.net/{container}/{prefix}"
+        container = f"{self.workspace_id}-{upload_id[:25]}"
+        self._blob_create_container(container)
+        https_uri = f"https://{self.storage_account}.blob.core.windows.net:443/{container}"
+        sas = self._sas(container, None, "racwdl")
         # The SAS URI the SDK uploads through points at Azurite itself (no routing needed).
-        sas_uri = f"{self._blob_url(container)}/{prefix}?{self._sas(container, None, 'racwdl')}" if self.blob_endpoint else https_uri
-        record = {"kind": kind, "name": name, "version": version, "uploadId": upload_id, "prefix": prefix}
+        base = self._blob_url(container) if self.blob_endpoint else f"https://{self.storage_account}.blob.core.windows.net/{container}"
+        record = {"kind": kind, "name": name, "version": version, "uploadId": upload_id, "container": container}
         self.pending_uploads.append(record)
         return {
             "blobReferenceForConsumption": {
                 "blobUri": https_uri,
                 "storageAccountArmId": self._storage_arm_id(),
-                "credential": {"credentialType": "SAS", "sasUri": sas_uri},
+                "credential": {"credentialType": "SAS", "sasUri": f"{base}?{sas}"},
             },
             "pendingUploadId": upload_id,
             "pendingUploadType": "None",  # recorded
@@ -1431,6 +1437,9 @@ class AzureMLDouble:
             # Recorded: a job that runs code answers the snapshot the service took of it.
             props["properties"].setdefault("ContentSnapshotId", str(uuid.uuid4()))
         props["services"] = self._job_services(name, job_type)
+        trial = props.get("trial")
+        if isinstance(trial, dict) and trial.get("environmentId"):
+            trial["environmentId"] = self._environment_arm_id(trial["environmentId"])
         objective = props.get("objective")
         if isinstance(objective, dict) and isinstance(objective.get("goal"), str):
             objective["goal"] = objective["goal"].capitalize()  # recorded: sent "maximize", answered "Maximize"
@@ -1454,6 +1463,12 @@ class AzureMLDouble:
         self._fill_outputs(job)
         self._set_status(job, phases(job_type)[0])
         return 201, self.job_view(job), {}
+
+    def _environment_arm_id(self, environment_id: Any) -> Any:
+        """``azureml:name:version`` answered as this workspace's ARM id (recorded for a sweep's trial, whose curated
+        environment the SDK sends so; a command job's short environmentId comes back as sent)."""
+        match = re.match(r"^azureml:(?P<name>[^/:@]+):(?P<version>[^/:@]+)$", environment_id or "")
+        return self._id("environments", match["name"], "versions", match["version"]) if match else environment_id
 
     def _sweep_run_settings(self, props: dict) -> None:
         """What HyperDrive records on a sweep job's tags and properties (test_sweep_job_await_completion)."""

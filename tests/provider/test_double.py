@@ -8,6 +8,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from azure.ai.ml import Output, command
@@ -128,9 +129,11 @@ def test_command_job_uploads_code_once_and_runs_on_the_clock(ml_client, aml_doub
     assert len(aml_double.find("GET", r"/codes/[^/]+/versions$")) == 2
     assert len(aml_double.find("POST", "/startPendingUpload$")) == 1
     (code_put,) = aml_double.find("PUT", r"/codes/[^/]+/versions/1$")
-    snapshot = code_put.body["properties"]["codeUri"].split(f"/{aml_double.blob_container}/", 1)[1]
-    assert azurite.list_blobs(aml_double.blob_container, prefix=f"{snapshot}/") == [f"{snapshot}/train.py"]
-    assert azurite.read_blob(aml_double.blob_container, f"{snapshot}/train.py") == (code_dir / "train.py").read_bytes()
+    # As recorded: one container per upload, named after the workspace; the code folder is uploaded into it.
+    container, folder = urlsplit(code_put.body["properties"]["codeUri"]).path.strip("/").split("/", 1)
+    assert container.startswith(f"{aml_double.workspace_id}-")
+    assert azurite.list_blobs(container, prefix="") == [f"{folder}/train.py"]
+    assert azurite.read_blob(container, f"{folder}/train.py") == (code_dir / "train.py").read_bytes()
     assert first.code == second.code
 
     # A command job's statuses on the service, one per tick of the double's clock.
