@@ -3,7 +3,8 @@
 The Automation API waits for the CLI it starts; an interruption needs the CLI's process:
 `pulumi up` runs in a process group of its own (as a terminal's foreground job), so a test can
 send Ctrl-C's SIGINT to the whole group, SIGKILL the CLI alone (what `kill -9 <pid>` does: the
-language host and provider host it started live on as orphans), or SIGKILL the whole group.
+language host and provider hosts it started, each in a process group of its own, live on as
+orphans), or SIGKILL the CLI and all of those (a crash of the whole session).
 
 The job the stacks run waits for a release file before it counts one execution, so a test
 interrupts it mid-run for certain, and counts how many times it really ran.
@@ -25,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from tests.azureml_double import AzureMLDouble
 from tests.e2e.harness import ROOT, copy_project, engine_env
 from tools.recover import leftover_groups
 
@@ -37,10 +39,20 @@ open(os.environ["COUNT_FILE"], "a").write("ran\\n")
 raise SystemExit(int(os.environ.get("EXIT_STATUS", "0")))
 """
 
-INTERRUPTIONS: dict[str, Callable[[subprocess.Popen[bytes]], None]] = {
-    "SIGINT": lambda up: os.killpg(up.pid, signal.SIGINT),
-    "SIGKILL of the CLI": lambda up: up.send_signal(signal.SIGKILL),
-    "SIGKILL of the process group": lambda up: os.killpg(up.pid, signal.SIGKILL),
+
+def _kill_everything(up: subprocess.Popen[bytes], project: Path) -> None:
+    """SIGKILL of the CLI and of every host it started (their own process groups), as a crash of the whole session."""
+    up.send_signal(signal.SIGKILL)
+    up.wait()
+    for group in leftover_groups(project):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+
+
+INTERRUPTIONS: dict[str, Callable[[subprocess.Popen[bytes], Path], None]] = {
+    "SIGINT": lambda up, _project: os.killpg(up.pid, signal.SIGINT),
+    "SIGKILL of the CLI": lambda up, _project: up.send_signal(signal.SIGKILL),
+    "SIGKILL of the CLI and its hosts": _kill_everything,
 }
 
 
@@ -51,6 +63,28 @@ def recover_recipe(stack: str) -> list[list[str]]:
     assert recipe and all(line.startswith(("$(PULUMI) ", "$(PYTHON) -m ")) for line in recipe), recipe
     tools = {"$(PULUMI)": "pulumi", "$(PYTHON)": sys.executable}
     return [[tools.get(word, word) for word in shlex.split(line.replace("$(STACK)", stack))] for line in recipe]
+
+
+def existing_workspace_config(double: AzureMLDouble, **keys: Any) -> dict[str, Any]:
+    """Stack keys of an existing-workspace stack on the double, with the example's environment, plus `keys`."""
+    double.add_compute("cpu-cluster")
+    workspace = {"existing": True, "subscriptionId": double.subscription_id, "resourceGroup": double.resource_group}
+    config = {
+        "target": "azure",
+        "workspace": {**workspace, "name": double.workspace},
+        "environments": [{"file": "jobs/environment.yml"}],
+        **keys,
+    }
+    return {f"azureml-training:{key}": value for key, value in config.items()}
+
+
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting for init to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 180.0, what: str = "condition") -> None:

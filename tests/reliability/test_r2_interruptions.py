@@ -15,7 +15,7 @@ from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
 from tests.azureml_double import AzureMLDouble
-from tests.reliability.interrupted_stack import INTERRUPTIONS, CliStack, wait_until
+from tests.reliability.interrupted_stack import INTERRUPTIONS, CliStack, existing_workspace_config, wait_until
 from tools.recover import leftover_groups
 
 pytestmark = pytest.mark.reliability("R2", "interruptions", "without a duplicate run")
@@ -57,7 +57,7 @@ def interrupted(up: subprocess.Popen[bytes], stack: CliStack) -> None:
 def test_local_up_interrupted_during_a_job_then_up_runs_it_once(local_stack: CliStack, interruption: str, reliability_facts: dict) -> None:
     up = local_stack.start_up()
     wait_until(lambda: any(workspace(local_stack).glob("jobs/*/process.json")), what="the job to start")
-    INTERRUPTIONS[interruption](up)
+    INTERRUPTIONS[interruption](up, local_stack.project)
     interrupted(up, local_stack)
     local_stack.recover()
     assert leftover_groups(local_stack.project) == [], "make recover ends what the killed deployment left running"
@@ -74,14 +74,10 @@ AZURE = "r2azure"
 
 @pytest.fixture
 def azure_stack(tmp_path: Path, aml_double: AzureMLDouble) -> Iterator[CliStack]:
-    aml_double.add_compute("cpu-cluster")
-    workspace = {"existing": True, "subscriptionId": aml_double.subscription_id, "resourceGroup": aml_double.resource_group}
-    config = {
-        "azureml-training:target": "azure",
-        "azureml-training:workspace": {**workspace, "name": aml_double.workspace},
-        "azureml-training:environments": [{"file": "jobs/environment.yml"}],
-        "azureml-training:jobs": [{"file": "jobs/r2-job.yml", "key": "r2"}],
-    }
+    config = existing_workspace_config(
+        aml_double,
+        jobs=[{"file": "jobs/r2-job.yml", "key": "r2"}],
+    )
     stack = CliStack(tmp_path, AZURE, config, aml_double.subprocess_env())
     (stack.project / "jobs" / "r2-job.yml").write_text(stack.job_yaml("azureml:sklearn-train@latest", "azureml:cpu-cluster"))
     yield stack
@@ -92,14 +88,14 @@ def job_puts(double: AzureMLDouble) -> list[str]:
     return [request.path for request in double.find("PUT", r"/jobs/[^/]+$")]
 
 
-@pytest.mark.parametrize("interruption", ["SIGINT", "SIGKILL of the process group"])
+@pytest.mark.parametrize("interruption", ["SIGINT", "SIGKILL of the CLI and its hosts"])
 def test_azure_up_interrupted_during_a_job_wait_then_up_submits_it_once(
     azure_stack: CliStack, aml_double: AzureMLDouble, interruption: str, reliability_facts: dict
 ) -> None:
     up = azure_stack.start_up()
     wait_until(lambda: job_puts(aml_double), what="the job's PUT")
     time.sleep(1)  # the provider is polling the job now
-    INTERRUPTIONS[interruption](up)
+    INTERRUPTIONS[interruption](up, azure_stack.project)
     with contextlib.suppress(subprocess.TimeoutExpired):
         up.wait(timeout=60)
     (name,) = {path.rsplit("/", 1)[1] for path in job_puts(aml_double)}

@@ -12,20 +12,11 @@ import pytest
 
 from components.provider.local.layout import WRITTEN
 from tests.azureml_double import AzureMLDouble
-from tests.reliability.interrupted_stack import CliStack, wait_until
+from tests.reliability.interrupted_stack import CliStack, alive, existing_workspace_config, wait_until
 
 pytestmark = pytest.mark.reliability("R5", "destroy", "with only what the stack made removed")
 
 CURATED = "azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu@latest"
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie waiting for init to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
 
 
 @pytest.fixture
@@ -60,15 +51,11 @@ def test_local_destroy_after_a_hard_kill_stops_the_run_and_keeps_what_it_did_not
 
 @pytest.fixture
 def azure_stack(tmp_path: Path, aml_double: AzureMLDouble) -> Iterator[CliStack]:
-    aml_double.add_compute("cpu-cluster")
-    workspace = {"existing": True, "subscriptionId": aml_double.subscription_id, "resourceGroup": aml_double.resource_group}
-    config = {
-        "azureml-training:target": "azure",
-        "azureml-training:workspace": {**workspace, "name": aml_double.workspace},
-        "azureml-training:environments": [{"file": "jobs/environment.yml"}],
-        "azureml-training:data": [{"file": "jobs/r5-data.yml"}],
-        "azureml-training:jobs": [{"file": "jobs/r5-job.yml", "key": "r5", "wait": False}],
-    }
+    config = existing_workspace_config(
+        aml_double,
+        data=[{"file": "jobs/r5-data.yml"}],
+        jobs=[{"file": "jobs/r5-job.yml", "key": "r5", "wait": False}],
+    )
     stack = CliStack(tmp_path, "r5azure", config, aml_double.subprocess_env())
     (stack.project / "jobs" / "r5-job.yml").write_text(stack.job_yaml("azureml:sklearn-train@latest", "azureml:cpu-cluster"))
     (stack.project / "jobs" / "r5-data.csv").write_text("radius,label\n1.0,0\n")

@@ -56,13 +56,10 @@ def start_process(
 ) -> subprocess.Popen[bytes]:
     """Start `command` under its supervisor; the run must be NEW (the lock makes sure no two start it)."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / supervisor.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"{folder} is already being run by another process") from None
+    # From the moment the supervisor starts, it (and the command) alone hold the lock: ours goes with `_opened`.
+    with _opened(folder / supervisor.LOCK_FILE) as fd:
+        if not _try_lock(fd):
+            raise RuntimeError(f"{folder} is already being run by another process")
         (folder / supervisor.EXIT_RECORD).unlink(missing_ok=True)
         arguments = [str(folder), str(cwd), str(log), "" if timeout is None else repr(timeout), str(fd), command]
         with log.open("ab") as errors:
@@ -75,8 +72,6 @@ def start_process(
                 pass_fds=(fd,),
                 start_new_session=True,
             )
-    finally:
-        os.close(fd)  # from here on the supervisor (and the command) alone hold the lock
 
 
 def wait_for_exit(folder: Path, process: subprocess.Popen[bytes] | None) -> dict[str, Any] | None:
@@ -170,30 +165,33 @@ def _describe(status: int) -> str:
 @contextlib.contextmanager
 def held(lock_file: Path) -> Iterator[bool]:
     """Hold `lock_file`'s lock for the block (True), or learn that another process holds it (False)."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+    with _opened(lock_file) as fd:
+        yield _try_lock(fd)
 
 
 @contextlib.contextmanager
 def exclusive(lock_file: Path, waiting: Callable[[], None]) -> Iterator[None]:
     """Hold `lock_file`'s lock for the block; if another process holds it, call `waiting()` and wait for it."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with _opened(lock_file) as fd:
+        if not _try_lock(fd):
             waiting()
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+
+
+@contextlib.contextmanager
+def _opened(lock_file: Path) -> Iterator[int]:
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        yield fd
     finally:
-        os.close(fd)
+        os.close(fd)  # closing the descriptor is what lets the lock go
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -36,6 +36,7 @@ from tests.provider.local.builders import (
     workspace_props,
     write_script,
 )
+from tests.reliability.interrupted_stack import alive
 
 _PROVIDER = """
 import json, sys, threading
@@ -88,15 +89,6 @@ def wait_until(condition: Callable[[], Any], timeout: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie waiting for init to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def _definitions(project: Path) -> dict[str, dict[str, Any]]:
