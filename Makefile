@@ -10,6 +10,12 @@ export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
+# The engine runs at most PULUMI_PARALLEL resource operations at once (the CLI's default: 4 per CPU) and a waiting
+# job holds one until its run ends, so the default would run a stack's jobs in waves. 64 lets up to 64 jobs wait
+# together: a waiting operation costs the CLI nothing, jobs stay bounded by their compute, and 64 Azure calls at once
+# stay under ARM's burst of 200 writes. Yours wins (`PULUMI_PARALLEL=128 make up`); README, "How jobs run at once".
+# components/parallelism.py's MAKE_PARALLEL is this value (a unit test checks).
+export PULUMI_PARALLEL ?= 64
 # The local stack holds no real secrets: an empty passphrase, for it alone, unless you set one.
 ifeq ($(STACK),local)
 export PULUMI_CONFIG_PASSPHRASE ?=

@@ -5,8 +5,9 @@ from pathlib import Path
 import pulumi
 
 from components.assets import MlAssets
+from components.parallelism import warn_if_jobs_queue
 from components.preflight import check_stack
-from components.settings import exit_on_settings_error, load_settings
+from components.settings import exit_on_settings_error, load_settings, stack_file
 from components.targets import workspace_target
 
 
@@ -14,6 +15,7 @@ def main() -> None:
     settings = load_settings()
     # Every YAML file is checked before the first resource is registered: `up` creates as it goes.
     check_stack(settings, pulumi.get_stack(), Path.cwd())
+    warn_if_jobs_queue(settings, stack_file(pulumi.get_stack()))
     target = workspace_target(settings)
     assets = MlAssets("ml", settings, target)
 

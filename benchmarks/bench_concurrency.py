@@ -13,6 +13,7 @@ Prints a table of wall times, ratios and requests per job; nothing is asserted.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import threading
@@ -26,6 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from components.parallelism import MAKE_PARALLEL  # noqa: E402
 from components.provider.azure.polling import Polling, status_of, stops_waiting  # noqa: E402
 from tests.azureml_double import AzureMLDouble, Azurite, routed  # noqa: E402
 from tests.azureml_double.jobs import JobScript  # noqa: E402
@@ -36,6 +38,8 @@ AZURE_JOBS = 16
 REQUEST_LATENCY = 0.05  # seconds the double adds to every answer
 TICK = 0.25  # seconds per tick of the double's job clock
 RUNNING_TICKS = 24  # a job runs 6 s; with Queued, Starting, Preparing and Finalizing, about 7 s in all
+# `pulumi up` as `make up` runs it: with the engine limit the Makefile exports (yours, if set).
+ENGINE = {"PULUMI_PARALLEL": os.environ.get("PULUMI_PARALLEL", str(MAKE_PARALLEL))}
 
 JOB = """\
 $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
@@ -67,7 +71,7 @@ def local_up(jobs: int) -> float:
         project = copy_project(Path(tmp) / "project")
         config = {"azureml-training:target": "local", "azureml-training:local": {"concurrency": LOCAL_JOBS}}
         write_stack(project, "local", jobs, config, f"sleep {LOCAL_SECONDS}")
-        stack = select_stack(project, "local", engine_env(Path(tmp) / "state"))
+        stack = select_stack(project, "local", engine_env(Path(tmp) / "state", ENGINE))
         return timed(stack.up)
 
 
@@ -101,7 +105,7 @@ def azure_up(double: AzureMLDouble, tmp: Path) -> float:
     workspace = {"existing": True, "subscriptionId": double.subscription_id, "resourceGroup": double.resource_group}
     config = {"azureml-training:target": "azure", "azureml-training:workspace": {**workspace, "name": double.workspace}}
     write_stack(project, "bench", AZURE_JOBS, config, "python train.py")
-    stack = select_stack(project, "bench", engine_env(tmp / "state", double.subprocess_env()))
+    stack = select_stack(project, "bench", engine_env(tmp / "state", {**double.subprocess_env(), **ENGINE}))
     stack.preview()  # the program's first run validates the YAMLs with azure-ai-ml, as a script's load_job does: not timed
     fresh(double)
     with ticking(double):

@@ -4,6 +4,8 @@ The host serves calls from four threads, and a job's create holds one until the 
 job has a provider instance (a host process) of its own, so more jobs than that run together,
 bounded only by each compute's `local.concurrency` slots, shared across those processes. A job
 added later gets an instance of its own and disturbs none of them; it fails, message first.
+The engine itself runs at most `--parallel` operations at once (the Makefile sets 64, as these
+runs do); a preview warns when more jobs wait than that.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from components.parallelism import MAKE_PARALLEL
 from tests.e2e.harness import copy_project, engine_env, resource_error, select_stack
 from tests.e2e.test_errors import FAILING_JOB, assert_message_first
 
@@ -81,7 +84,7 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
     for key, compute in JOBS.items():
         write_job(project, key, compute)
     write_stack(project, JOBS)
-    stack = select_stack(project, "local", engine_env(tmp_path / "state"))
+    stack = select_stack(project, "local", engine_env(tmp_path / "state", {"PULUMI_PARALLEL": str(MAKE_PARALLEL)}))
 
     outputs = {k: v.value for k, v in stack.up().outputs.items()}
     ran = spans(project, outputs)
@@ -112,3 +115,26 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
     jobs = {r["outputs"]["key"]: r["outputs"]["name"] for r in stack.export_stack().deployment["resources"] if r["type"].endswith(":Job")}
     assert jobs == {key: job["name"] for key, job in outputs["jobs"].items()}
     assert spans(project, outputs) == ran
+
+
+def stack_warnings(stack: auto.Stack, **options: object) -> list[str]:
+    """The warnings a `pulumi preview` emits, each once, as the engine's diagnostic events carry them."""
+    events: list[auto.EngineEvent] = []
+    stack.preview(on_event=events.append, **options)
+    return [e.diagnostic_event.message.strip() for e in events if e.diagnostic_event and e.diagnostic_event.severity == "warning"]
+
+
+def test_preview_warns_when_more_jobs_wait_than_the_engine_runs_operations_at_once(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    jobs = {"a0": "a", "a1": "a", "b0": "b"}
+    for key, compute in jobs.items():
+        write_job(project, key, compute)
+    write_stack(project, jobs)
+    # PULUMI_PARALLEL, as `make preview` sets it, reaches the program through the CLI and its language host.
+    stack = select_stack(project, "local", engine_env(tmp_path / "state", {"PULUMI_PARALLEL": "2"}))
+    queued = "stacks/Pulumi.local.yaml: 3 jobs wait for their runs but the engine runs at most 2 operations at once"
+    warnings = [w for w in stack_warnings(stack) if "operations at once" in w]
+    assert len(warnings) == 1 and warnings[0].startswith(queued) and "\n" not in warnings[0], f"once, in one line: {warnings}"
+
+    # `--parallel` wins over the variable; with room for every job, nothing is said.
+    assert not [w for w in stack_warnings(stack, parallel=3) if "operations at once" in w]
