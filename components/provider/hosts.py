@@ -34,9 +34,11 @@ class ProviderHosts:
 
     def for_job(self, key: str) -> pulumi.ProviderResource:
         """The job's own instance, so its wait never holds a thread another call needs."""
-        return self._instance(f"job-{key}")
+        # Registered after the shared instance: the engine starts provider hosts one after another, and the
+        # workspace (which every job needs first) should be created while the job hosts start, not after.
+        return self._instance(f"job-{key}", pulumi.ResourceOptions(depends_on=[self.shared()]))
 
-    def _instance(self, name: str) -> pulumi.ProviderResource:
+    def _instance(self, name: str, opts: pulumi.ResourceOptions | None = None) -> pulumi.ProviderResource:
         if name not in self._instances:
-            self._instances[name] = pulumi.ProviderResource(PACKAGE, name)
+            self._instances[name] = pulumi.ProviderResource(PACKAGE, name, opts=opts)
         return self._instances[name]

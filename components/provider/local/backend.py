@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from components.provider.backend import Outs, Props
-from components.provider.local import components, data, datastores, environments, jobs, models
+from components.provider.local import components, data, datastores, environments, jobs
 from components.provider.local import workspace as workspaces
 from components.provider.local.workspace import LocalWorkspace
 
@@ -72,10 +74,17 @@ class LocalBackend:
         jobs.remove_job(self._workspace, outs, on_delete)
 
     def register_model(self, props: Props) -> Outs:
-        return models.register_model(self._workspace, props)
+        return _models().register_model(self._workspace, props)
 
     def read_model(self, outs: Props) -> Outs | None:
-        return models.read_model(self._workspace, outs)
+        return _models().read_model(self._workspace, outs)
 
     def archive_model(self, outs: Props) -> None:
-        models.archive_model(self._workspace, outs)
+        _models().archive_model(self._workspace, outs)
+
+
+def _models() -> ModuleType:
+    """The model registry imports MLflow (seconds of CPU): only a process that handles models pays for it."""
+    from components.provider.local import models
+
+    return models

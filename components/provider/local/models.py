@@ -38,7 +38,7 @@ _ARCHIVED_STAGE = "Archived"
 
 def register_model(workspace: LocalWorkspace, props: Props) -> Outs:
     """Register (or adopt, or with `version` update the description of) the model version."""
-    client, name = workspace.tracking.client, props["name"]
+    client, name = workspace.registry, props["name"]
     description = props.get("description") or (props.get("definition") or {}).get("description")
     existing = _get(workspace, name, str(props["version"])) if props.get("version") else None
     existing = existing or _adoptable(workspace, props)
@@ -67,7 +67,7 @@ def read_model(workspace: LocalWorkspace, outs: Props) -> Outs | None:
 
 def archive_model(workspace: LocalWorkspace, outs: Props) -> None:
     """Delete the version and its copied files; the registered model goes with its last version."""
-    client, name = workspace.tracking.client, outs["name"]
+    client, name = workspace.registry, outs["name"]
     version = _get(workspace, name, str(outs["version"]))
     if version is None:
         return
@@ -112,7 +112,7 @@ def _lineage(props: Props) -> dict[str, str]:
 
 def _adoptable(workspace: LocalWorkspace, props: Props) -> ModelVersion | None:
     wanted = _lineage(props)
-    versions = workspace.tracking.client.search_model_versions(f"name = '{props['name']}'")
+    versions = workspace.registry.search_model_versions(f"name = '{props['name']}'")
     return next(
         (v for v in versions if v.current_stage != _ARCHIVED_STAGE and all(v.tags.get(k) == value for k, value in wanted.items())),
         None,
@@ -121,7 +121,7 @@ def _adoptable(workspace: LocalWorkspace, props: Props) -> ModelVersion | None:
 
 def _get(workspace: LocalWorkspace, name: str, version: str) -> ModelVersion | None:
     try:
-        return workspace.tracking.client.get_model_version(name, version)
+        return workspace.registry.get_model_version(name, version)
     except MlflowException as err:
         if err.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
             return None
@@ -130,7 +130,7 @@ def _get(workspace: LocalWorkspace, name: str, version: str) -> ModelVersion | N
 
 def _ensure_registered(workspace: LocalWorkspace, name: str) -> None:
     try:
-        workspace.tracking.client.create_registered_model(name)
+        workspace.registry.create_registered_model(name)
     except MlflowException as err:
         if err.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
             raise

@@ -37,7 +37,7 @@ from components.provider.local.records import write_record
 from components.provider.local.references import is_asset_reference
 from components.provider.local.runs import own_run
 from components.provider.local.sweep_jobs import run_sweep_job
-from components.provider.local.tracking import PARENT_RUN_TAG
+from components.provider.local.tracking_client import PARENT_RUN_TAG
 from components.provider.local.workspace import LocalWorkspace
 
 _BINDING = re.compile(r"^\$\{\{\s*parent\.(?P<what>inputs|outputs)\.(?P<name>[\w-]+)\s*\}\}$")

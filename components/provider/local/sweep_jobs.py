@@ -26,7 +26,7 @@ from components.provider.local.progress import report, warn
 from components.provider.local.records import write_record
 from components.provider.local.runs import RunSpec, execute, own_run, snapshot
 from components.provider.local.sampling import Trial, sample_trials
-from components.provider.local.tracking import PARENT_RUN_TAG
+from components.provider.local.tracking_client import PARENT_RUN_TAG
 from components.provider.local.workspace import LocalWorkspace
 
 _GOALS = ("maximize", "minimize")

@@ -21,8 +21,7 @@ from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as Regi
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 from components.provider.local.layout import Layout
-
-PARENT_RUN_TAG = "mlflow.parentRunId"
+from components.provider.local.tracking_client import PARENT_RUN_TAG
 
 
 def create_store(layout: Layout) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from components.provider.local.tracking import Tracking
+from components.provider.local.tracking_client import RemoteTracking
 
 KEPT_FOLDERS = ("outputs", "logs")
 
@@ -22,7 +22,7 @@ def prepare(workdir: Path) -> None:
         (workdir / name).mkdir(parents=True, exist_ok=True)
 
 
-def keep(workdir: Path, tracking: Tracking, run_id: str) -> None:
+def keep(workdir: Path, tracking: RemoteTracking, run_id: str) -> None:
     """Log what the command left in `./outputs` and `./logs` to its run (a failed run's too)."""
     for name in KEPT_FOLDERS:
         folder = workdir / name

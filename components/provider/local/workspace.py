@@ -1,4 +1,9 @@
-"""A stack's local workspace: its folder, MLflow store and compute pools, shared by the backend's threads."""
+"""A stack's local workspace: its folder, MLflow store and compute pools, shared by the backend's threads.
+
+Runs are tracked through the machine's tracking service (tracking_client.py), so a provider
+process that only drives jobs never imports MLflow; the model registry, used by the process
+that registers models, opens the store in process.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.provider.backend import Outs, Props
 from components.provider.local.compute import ComputePools
@@ -17,7 +23,10 @@ from components.provider.local.ownership import folder_problem
 from components.provider.local.process import settle
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
-from components.provider.local.tracking import Tracking, create_store, release_store
+from components.provider.local.tracking_client import RemoteTracking
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 
 class LocalWorkspace:
@@ -25,21 +34,29 @@ class LocalWorkspace:
         self.layout = Layout(str(workspace["root"]))
         self.stack = str(workspace.get("stack") or "")
         self.pools = ComputePools(self.layout.compute, int(workspace.get("concurrency") or os.cpu_count() or 1))
-        self._tracking: Tracking | None = None
+        self.tracking = RemoteTracking(self.layout)
+        self._registry: MlflowClient | None = None
         self._lock = threading.Lock()
 
     @property
-    def tracking(self) -> Tracking:
-        """The MLflow store, opened on first use (reads of records never need it)."""
+    def registry(self) -> MlflowClient:
+        """The model registry, opened in this process on first use."""
         with self._lock:
-            if self._tracking is None:
-                self._tracking = Tracking(self.layout)
-            return self._tracking
+            if self._registry is None:
+                from components.provider.local.tracking import Tracking
+
+                self._registry = Tracking(self.layout).client
+            return self._registry
 
     def close(self) -> None:
+        """Let go of the store before its folder is removed: the service's connections, and this process's."""
+        self.tracking.close()
         with self._lock:
-            self._tracking = None
-            release_store(self.layout)
+            if self._registry is not None:
+                from components.provider.local.tracking import release_store
+
+                self._registry = None
+                release_store(self.layout)
 
 
 def prepare_workspace(workspace: LocalWorkspace, props: Props) -> Outs:
@@ -48,7 +65,7 @@ def prepare_workspace(workspace: LocalWorkspace, props: Props) -> Outs:
     problem = folder_problem(layout.path, workspace.stack, layout.base)
     if problem is not None:
         raise FolderNotOursError(f"workspace {props['name']}: {problem}; move it away or choose another local.root")
-    create_store(layout)
+    workspace.tracking.open()
     owner = uuid.uuid4().hex
     write_record(layout.path / OWNER_RECORD, {"owner": owner, "stack": workspace.stack})
     return {**_outs(layout), "owner": owner}

@@ -39,10 +39,15 @@ def test_read_returns_the_workspace_until_its_folder_is_gone(workspace: dict[str
 
 def test_a_workspace_prepared_again_at_the_same_place_starts_empty(workspace: dict[str, Any]) -> None:
     backend, props, outs = prepared(workspace)
-    MlflowClient(outs["tracking_uri"]).create_experiment("before")
+    backend._workspace.tracking.experiment_id("before")
     backend.remove_workspace(outs)
-    LocalBackend(workspace).prepare_workspace(props)
-    assert MlflowClient(outs["tracking_uri"]).get_experiment_by_name("before") is None
+    again = LocalBackend(workspace)
+    again.prepare_workspace(props)
+    # The tracking service let go of the deleted database: what it writes now lands in the new one.
+    again._workspace.tracking.experiment_id("after")
+    client = MlflowClient(outs["tracking_uri"])
+    assert client.get_experiment_by_name("before") is None
+    assert client.get_experiment_by_name("after") is not None
 
 
 def test_removing_a_replaced_workspace_keeps_the_folder_its_replacement_took_over(tmp_path: Path) -> None:
