@@ -4,7 +4,9 @@ Imported only when a resource's workspace is local (see `backend.open_backend`).
 
 - `backend.py`: the Backend protocol, delegating to the modules below.
 - `workspace.py`, `layout.py`, `ownership.py`, `tracking.py`: a stack's folder, where each thing
-  lives in it, which folders it may take, and its MLflow tracking store and model registry (one sqlite database).
+  lives in it, which folders it may take, and its MLflow tracking store and model registry (one sqlite database);
+  `tracking_service.py`, `tracking_client.py`: the one process per machine that holds MLflow for the runs, so
+  provider processes never import it.
 - `environments.py`, `conda.py`, `venvs.py`: environment assets as uv-built virtualenvs,
   cached by content and shared by stacks.
 - `datastores.py`, `data.py`: datastores and data assets as workspace folders.
