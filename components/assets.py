@@ -139,7 +139,7 @@ class MlAssets(pulumi.ComponentResource):
             opts=self._opts(depends_on, self._target.hosts.for_job(spec.key)),
         )
         if self._local:
-            for reason in unhonoured_locally(spec.definition):
+            for reason in unhonoured_locally(spec.definition, spec.steps):
                 pulumi.log.warn(f"{stack_file(pulumi.get_stack())}: {entry.file}: {reason} (the local target ignores it)", job)
         return job
 
