@@ -33,7 +33,7 @@ _IGNORED = {
 _IGNORED_ON_STEPS = {
     **_IGNORED,
     "properties": "kept on Azure ML's step only",
-    "tags": "a step's own tags are not set on its MLflow run (the pipeline's tags are)",
+    "tags": "a step's own tags are not set on its MLflow run; the pipeline's tags are",
     "display_name": "a step's MLflow run is named by its key in `jobs:`",
 }
 # Fields of `resources` a single local process ignores (`instance_count` is reported on its own).
