@@ -1,5 +1,21 @@
-"""The dynamic provider: Azure ML assets as Pulumi resources, on Azure or on this machine."""
+"""The dynamic provider: Azure ML assets as Pulumi resources, on Azure or on this machine.
 
-from components.provider.resources import Component, DataAsset, Datastore, Environment, Job, LocalWorkspace, Model
+The resource classes load on first use (PEP 562), so a process that needs only a submodule
+(the tracking service, say) does not import Pulumi for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from components.provider.resources import Component, DataAsset, Datastore, Environment, Job, LocalWorkspace, Model
 
 __all__ = ["Component", "DataAsset", "Datastore", "Environment", "Job", "LocalWorkspace", "Model"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("components.provider.resources"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
