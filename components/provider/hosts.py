@@ -8,6 +8,9 @@ explicit provider instance gets a host process of its own, with the stock CLI an
 unchanged: so every job gets an instance named after its key, and the other assets
 (workspace folder, environments, datastores, data, models) share one.
 
+The engine starts provider hosts one after another, so the job instances depend on the shared
+one: their hosts start while the workspace (which every job needs first) is being created.
+
 A resource never moves between instances when jobs are added or removed: its instance is
 named by its own key alone. (Moving would not replace it anyway: the host implements no
 DiffConfig, so the engine treats a change of instance as no change; an existing stack whose
@@ -34,8 +37,6 @@ class ProviderHosts:
 
     def for_job(self, key: str) -> pulumi.ProviderResource:
         """The job's own instance, so its wait never holds a thread another call needs."""
-        # Registered after the shared instance: the engine starts provider hosts one after another, and the
-        # workspace (which every job needs first) should be created while the job hosts start, not after.
         return self._instance(f"job-{key}", pulumi.ResourceOptions(depends_on=[self.shared()]))
 
     def _instance(self, name: str, opts: pulumi.ResourceOptions | None = None) -> pulumi.ProviderResource:

@@ -92,6 +92,10 @@ def test_more_waiting_jobs_than_host_threads_run_at_once_within_each_computes_sl
     resources = stack.export_stack().deployment["resources"]
     instances = {r["outputs"]["key"]: r["provider"].split("::")[-2] for r in resources if r["type"].endswith(":Job")}
     assert instances == {key: f"job-{key}" for key in JOBS}, "each job is served by a provider instance (host) of its own"
+    hosts = {r["urn"].rsplit("::", 1)[-1]: r for r in resources if r["type"] == "pulumi:providers:pulumi-python"}
+    shared = hosts["azureml-assets"]["urn"]
+    # The engine starts hosts one at a time: the job hosts come after the shared one, while it creates the workspace.
+    assert all(shared in hosts[f"job-{key}"].get("dependencies", []) for key in JOBS), hosts
     for compute in set(JOBS.values()):
         on_compute = [span for key, span in ran.items() if JOBS[key] == compute]
         assert most_at_once(on_compute) <= CONCURRENCY, f"compute {compute} ran more than its {CONCURRENCY} slots: {on_compute}"
