@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -37,10 +38,12 @@ class TrackingUnavailableError(LocalTargetError):
 
 
 def discovery_file() -> Path:
-    """Where the service for this interpreter and this code publishes its port and token."""
+    """Where the service for this environment and this code publishes its port and token."""
     here = Path(__file__).parent
     sources = [here / name for name in ("tracking_service.py", "tracking.py", "layout.py")]
-    key = hashlib.sha256("\0".join([sys.executable, *(path.read_text() for path in sources)]).encode()).hexdigest()[:16]
+    # The environment resolved: a project reached through a symlinked .venv shares the service of the one it links to.
+    environment = str(Path(sys.prefix).resolve())
+    key = hashlib.sha256("\0".join([environment, *(path.read_text() for path in sources)]).encode()).hexdigest()[:16]
     return cache_root().parent / "tracking" / f"{key}.json"
 
 
@@ -167,9 +170,12 @@ def _start(discovery: Path) -> subprocess.Popen[bytes]:
     discovery.parent.mkdir(parents=True, exist_ok=True)
     with discovery.with_suffix(".log").open("ab") as log:
         # Its own session: a Ctrl-C of the deployment must not cut a write short; it ends by itself when idle.
+        # Not in the code's folder: it may be a temporary copy of the project, gone while the service still serves.
+        path = os.pathsep.join(filter(None, [str(_CODE_ROOT), os.environ.get("PYTHONPATH")]))
         return subprocess.Popen(
             [sys.executable, "-m", "components.provider.local.tracking_service", str(discovery)],
-            cwd=_CODE_ROOT,
+            cwd=discovery.parent,
+            env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -8,8 +8,8 @@ artifacts) go to this service over a loopback socket, and provider processes sta
 MLflow is imported once, by the first stack operation that needs it, and every later call
 costs a round trip.
 
-The service is keyed by the interpreter, the code it runs and the tool cache: a service
-started by another checkout, or by older code, is never asked. One request per line, JSON:
+The service is keyed by the Python environment, the code it runs and the tool cache: a
+service started from another environment, or by other code, is never asked. One request per line, JSON:
 `{"token", "root", "method", "args"}` to `{"result"}` or `{"error"}`; `root` is a workspace
 folder (one MLflow store each). The token, readable only by this user, keeps other users
 of the machine out. With no connection left for `IDLE_SECONDS`, the service exits.
@@ -58,6 +58,12 @@ class _Stores:
     """One Tracking per workspace folder, opened on first use; `close` lets a destroyed workspace's database go."""
 
     def __init__(self) -> None:
+        # Imported once the lock is ours (a service that loses the race leaves before paying for MLflow), and all at
+        # once: the code's folder may go away later (a temporary copy of the project), so nothing is imported after.
+        from components.provider.local.layout import Layout
+        from components.provider.local.tracking import Tracking, release_store
+
+        self._layout, self._new_tracking, self._release = Layout, Tracking, release_store
         self._lock = threading.Lock()
         self._open: dict[str, Tracking] = {}
 
@@ -73,22 +79,15 @@ class _Stores:
         return getattr(self._tracking(root), method)(*args)
 
     def _tracking(self, root: str) -> Tracking:
-        # Imported here, not at the top: a service that loses the race for the lock leaves before paying for MLflow.
-        from components.provider.local.layout import Layout
-        from components.provider.local.tracking import Tracking
-
         with self._lock:
             if root not in self._open:
-                self._open[root] = Tracking(Layout(root))
+                self._open[root] = self._new_tracking(self._layout(root))
             return self._open[root]
 
     def close(self, root: str) -> None:
-        from components.provider.local.layout import Layout
-        from components.provider.local.tracking import release_store
-
         with self._lock:
             self._open.pop(root, None)
-            release_store(Layout(root))
+            self._release(self._layout(root))
 
 
 class _Server(socketserver.ThreadingTCPServer):

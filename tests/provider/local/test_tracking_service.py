@@ -21,9 +21,21 @@ from components.provider.local.venvs import CACHE_VARIABLE
 ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.fixture(scope="module")
+def module_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tracking-cache") / "envs"
+
+
+@pytest.fixture
+def shared_service(module_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tool cache of this module's, so its tests share one service (starting one costs seconds) but no other's."""
+    monkeypatch.setenv(CACHE_VARIABLE, str(module_cache))
+    return discovery_file()
+
+
 @pytest.fixture
 def own_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A tool cache of the test's own, so the service it starts is its own."""
+    """A tool cache of the test's own, for tests that start, stop or fake the service themselves."""
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache" / "envs"))
     return discovery_file()
 
@@ -32,7 +44,7 @@ def published(discovery: Path) -> dict:
     return json.loads(discovery.read_text())
 
 
-def test_runs_of_two_workspaces_land_in_their_own_stores_through_one_service(tmp_path: Path, own_service: Path) -> None:
+def test_runs_of_two_workspaces_land_in_their_own_stores_through_one_service(tmp_path: Path, shared_service: Path) -> None:
     first, second = Layout(str(tmp_path / "first")), Layout(str(tmp_path / "second"))
     runs = {}
     for layout in (first, second):
@@ -40,15 +52,15 @@ def test_runs_of_two_workspaces_land_in_their_own_stores_through_one_service(tmp
         runs[layout.root] = tracking.start_run(tracking.experiment_id("exp"), "run", {"kind": layout.root})
         tracking.set_tags(runs[layout.root], {"more": "yes"})
         tracking.finish_run(runs[layout.root], "FINISHED")
-    service_pid = published(own_service)["pid"]
+    service_pid = published(shared_service)["pid"]
     assert service_pid != os.getpid()
     for layout in (first, second):
         run = MlflowClient(tracking_uri=layout.tracking_uri).get_run(runs[layout.root])
         assert (run.data.tags["kind"], run.data.tags["more"], run.info.status) == (layout.root, "yes", "FINISHED")
-    assert published(own_service)["pid"] == service_pid
+    assert published(shared_service)["pid"] == service_pid
 
 
-def test_a_provider_process_that_drives_runs_never_imports_mlflow(tmp_path: Path, own_service: Path) -> None:
+def test_a_provider_process_that_drives_runs_never_imports_mlflow(tmp_path: Path, shared_service: Path) -> None:
     script = f"""
 import sys
 from components.provider.local.backend import LocalBackend
@@ -72,15 +84,15 @@ def test_a_record_left_by_a_dead_service_is_not_trusted(tmp_path: Path, own_serv
     assert published(own_service)["token"] != "stale"
 
 
-def test_errors_come_back_as_one_message_naming_the_call(tmp_path: Path, own_service: Path) -> None:
+def test_errors_come_back_as_one_message_naming_the_call(tmp_path: Path, shared_service: Path) -> None:
     tracking = RemoteTracking(Layout(str(tmp_path / "ws")))
     with pytest.raises(TrackingUnavailableError, match=r"finish_run failed: .*no-such-run"):
         tracking.finish_run("no-such-run", "FINISHED")
 
 
-def test_a_request_without_the_token_is_refused(tmp_path: Path, own_service: Path) -> None:
+def test_a_request_without_the_token_is_refused(tmp_path: Path, shared_service: Path) -> None:
     RemoteTracking(Layout(str(tmp_path / "ws"))).open()
-    with socket.create_connection(("127.0.0.1", published(own_service)["port"])) as connection:
+    with socket.create_connection(("127.0.0.1", published(shared_service)["port"])) as connection:
         connection.sendall(json.dumps({"root": str(tmp_path / "ws"), "method": "experiment_id", "args": ["x"]}).encode() + b"\n")
         answer = json.loads(connection.makefile("rb").readline())
     assert answer == {"error": "PermissionError: wrong token"}
