@@ -1,42 +1,46 @@
-"""Which provider process serves which resource: an explicit `pulumi-python` instance per job.
+"""Which provider process serves which resource: one `pulumi-python` instance for the whole stack.
 
-Pulumi runs every dynamic resource of the default provider in one host process
-(`pulumi/dynamic/__main__.py`) that serves the engine's calls from a pool of four threads. A
-job that waits for its run holds a thread until the run ends, so one host would wait on at
-most four jobs at once and queue every other call (checks, diffs, reads) behind them. Each
-explicit provider instance gets a host process of its own, with the stock CLI and host
-unchanged: so every job gets an instance named after its key, and the other assets
-(workspace folder, environments, datastores, data, models) share one.
+Every asset of the stack, jobs included, goes through one explicit provider instance,
+`azureml-assets`, which the engine runs as one stock dynamic-provider host. That host serves
+every waiting job at once because the provider widens the host's thread pool when the host
+first loads it (see host_threads.py). So the stack costs one host process, one azure-ai-ml
+import and one Azure sign-in however many jobs it has, and a no-op preview starts one process.
 
-The engine starts provider hosts one after another, so the job instances depend on the shared
-one: their hosts start while the workspace (which every job needs first) is being created.
+For a host the provider cannot widen (an SDK whose host changed), each job gets an instance of
+its own, `job-<key>`, a host process of its own, as before: every job still waits at once,
+at a process per job.
 
-A resource never moves between instances when jobs are added or removed: its instance is
-named by its own key alone. (Moving would not replace it anyway: the host implements no
-DiffConfig, so the engine treats a change of instance as no change; an existing stack whose
-resources were on the default provider moves onto these instances with nothing replaced.)
+Moving a resource between instances replaces nothing: the host implements no DiffConfig, so
+the engine treats a change of instance as no change (a stack deployed with per-job instances
+previews its jobs as unchanged, and the old instances as deleted).
 """
 
 from __future__ import annotations
 
 import pulumi
 
+from components.provider.host_threads import stock_host_can_widen
+
 PACKAGE = "pulumi-python"
 SHARED = "azureml-assets"
 
 
 class ProviderHosts:
-    """The program's provider instances, each made on first use (a stack without jobs starts one host)."""
+    """The program's provider instances, each made on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, one_host: bool | None = None) -> None:
+        """`one_host`: serve jobs from the shared instance; by default, when the installed host allows it."""
+        self._one_host = stock_host_can_widen() if one_host is None else one_host
         self._instances: dict[str, pulumi.ProviderResource] = {}
 
     def shared(self) -> pulumi.ProviderResource:
-        """The instance for everything but jobs: quick calls, none of which waits for a run."""
+        """The instance every asset goes through (and every job, when its host serves them all at once)."""
         return self._instance(SHARED)
 
     def for_job(self, key: str) -> pulumi.ProviderResource:
-        """The job's own instance, so its wait never holds a thread another call needs."""
+        if self._one_host:
+            return self.shared()
+        # Registered after the shared one: the engine starts hosts one by one, these while the workspace is made.
         return self._instance(f"job-{key}", pulumi.ResourceOptions(depends_on=[self.shared()]))
 
     def _instance(self, name: str, opts: pulumi.ResourceOptions | None = None) -> pulumi.ProviderResource:

@@ -14,10 +14,20 @@ import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from components.provider.backend import Backend, Outs, Props, open_backend
 from components.provider.failures import OPERATIONS, reported
+from components.provider.host_threads import widen_serving_pool
 from components.provider.props import (
     UNKNOWN,
     azure_name,
@@ -74,6 +84,10 @@ class AssetProvider(ResourceProvider):
         for operation in OPERATIONS:
             method = inspect.unwrap(getattr(cls, operation))
             setattr(cls, operation, reported(operation, kind)(method))
+
+    def configure(self, _req: ConfigureRequest) -> None:
+        """The host loads this provider: let it serve every waiting job at once (see host_threads.py)."""
+        widen_serving_pool()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in self.required if news.get(key) in (None, "")]

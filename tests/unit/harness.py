@@ -84,6 +84,7 @@ class Registered:
     state: dict[str, Any]
     dependencies: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
+    provider: str = ""  # `<urn>::<id>` of an explicit provider instance
 
 
 @dataclass
@@ -199,6 +200,7 @@ class _RecordingMonitor(MockMonitor):
                 state=registration.state,
                 dependencies=tuple(request.dependencies),
                 ignore_changes=tuple(request.ignoreChanges),
+                provider=request.provider,
             )
         )
         return response

@@ -1,14 +1,15 @@
 """AzureBackend: the Backend protocol on an Azure ML workspace, through azure-ai-ml.
 
-One instance per workspace and provider process (the provider caches it). The MLClient
-and its credential are built on first use and never pickled: the engine pickles
-resources' providers, not backends.
+One instance per workspace and provider process (the provider caches it), shared by the
+calls the process serves at once. The MLClient is built on first use, once, on the
+process's credential (client.py), and never pickled: the engine pickles resources'
+providers, not backends.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from components.provider.azure import components, data, datastores, environments, jobs, models
@@ -37,10 +38,16 @@ class AzureBackend:
         self._workspace = WorkspaceRef.from_props(workspace)
         self._polling = polling or Polling()
         self._client_options = dict(client_options or {})
+        self._client: MLClient | None = None
+        self._client_lock = threading.Lock()
 
-    @cached_property
+    @property
     def ml(self) -> MLClient:
-        return open_client(self._workspace, self._client_options)
+        """Built by the first call that needs it; the calls waiting with it use the same one."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = open_client(self._workspace, self._client_options)
+            return self._client
 
     @property
     def workspace_name(self) -> str:
