@@ -33,7 +33,7 @@ setup: $(VENV)/.installed node_modules/.installed .pulumi-bin ## Python venv, Az
 $(VENV)/.installed: requirements.txt
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || $(PYTHON) -m pip install -q --disable-pip-version-check uv==0.13.9
-	# Compiled bytecode: every job runs in a provider process of its own, which would otherwise recompile what it imports.
+	# Compiled bytecode: every provider host, job supervisor and tracking service would otherwise recompile what it imports.
 	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PYTHON) -r requirements.txt
 	@touch $@
 

@@ -3,10 +3,12 @@
 Jobs and trials that name the same compute share its slots (the stack's `local.concurrency`),
 as they would queue for an Azure ML cluster's nodes; a sweep's own bookkeeping takes no slot.
 
-Every job runs in a provider process of its own (see components/provider/hosts.py), so a slot
-is a lock file of the workspace, `compute/<name>/slot-<n>.lock`, held with `flock`: the pool
-is shared by all of a stack's processes and threads, and a process that dies (even by
-SIGKILL) frees its slot, since the kernel drops its locks with it.
+A stack's jobs wait in one provider process, or in one each where the host cannot serve them
+all (see components/provider/hosts.py), and a killed deployment's run may still hold a slot
+from a process of its own; so a slot is a lock file of the workspace,
+`compute/<name>/slot-<n>.lock`, held with `flock` (one lock per open file, so threads of one
+process exclude each other too): the pool is shared by all of a stack's processes and threads,
+and a process that dies (even by SIGKILL) frees its slot, since the kernel drops its locks with it.
 """
 
 from __future__ import annotations

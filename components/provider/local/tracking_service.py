@@ -1,12 +1,12 @@
 """One process that holds MLflow for every provider process of this machine: started on first use, gone when idle.
 
-Importing MLflow and its SQLAlchemy store costs about 5 s of CPU. Every job runs in a
-provider process of its own (see components/provider/hosts.py), so if each imported MLflow a
-stack of twelve jobs would spend a minute of CPU before its runs could start, and as long again
-for the hosts to exit. Instead, the job's MLflow calls (experiment, run, tags, metrics,
-artifacts) go to this service over a loopback socket, and provider processes stay light:
-MLflow is imported once, by the first stack operation that needs it, and every later call
-costs a round trip.
+Importing MLflow and its SQLAlchemy store costs about 5 s of CPU. Every `pulumi` command
+starts its provider processes anew (one per stack, or one per job where the host cannot serve
+them all: see components/provider/hosts.py), and each would pay that before a run could start.
+Instead, the job's MLflow calls (experiment, run, tags, metrics, artifacts) go to this service
+over a loopback socket, and provider processes stay light: MLflow is imported once, by the
+first stack operation that needs it, the service outlives the command by `IDLE_SECONDS` for
+the next one, and every call costs a round trip.
 
 The service is keyed by the Python environment, the code it runs and the tool cache: a
 service started from another environment, or by other code, is never asked. One request per line, JSON:
