@@ -166,6 +166,15 @@ def _live(discovery: Path) -> dict[str, Any] | None:
     return found
 
 
+def _interpreter() -> str:
+    """This environment's Python by its resolved path: MLflow finds its migrations through the path it was imported
+    from, and a project copy that reaches the venv through a symlink may be deleted while the service serves."""
+    executable, prefix = Path(sys.executable), Path(sys.prefix)
+    if not executable.is_relative_to(prefix):
+        return sys.executable
+    return str(prefix.resolve() / executable.relative_to(prefix))
+
+
 def _start(discovery: Path) -> subprocess.Popen[bytes]:
     discovery.parent.mkdir(parents=True, exist_ok=True)
     with discovery.with_suffix(".log").open("ab") as log:
@@ -173,7 +182,7 @@ def _start(discovery: Path) -> subprocess.Popen[bytes]:
         # Not in the code's folder: it may be a temporary copy of the project, gone while the service still serves.
         path = os.pathsep.join(filter(None, [str(_CODE_ROOT), os.environ.get("PYTHONPATH")]))
         return subprocess.Popen(
-            [sys.executable, "-m", "components.provider.local.tracking_service", str(discovery)],
+            [_interpreter(), "-m", "components.provider.local.tracking_service", str(discovery)],
             cwd=discovery.parent,
             env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL,

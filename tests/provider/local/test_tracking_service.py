@@ -112,3 +112,18 @@ def test_the_service_exits_once_idle_and_a_second_one_yields_to_the_first(tmp_pa
         assert published(own_service)["pid"] == first.pid
     assert first.wait(timeout=30) == 0
     assert not own_service.exists()
+
+
+def test_a_service_started_from_a_deleted_project_copy_still_opens_new_stores(tmp_path: Path, own_service: Path) -> None:
+    """A copy of the project reaching the venv through a symlink (as the e2e tests' copies do) starts the service, then is gone."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / ".venv").symlink_to(Path(sys.prefix).resolve())
+    script = "from components.provider.local.tracking_client import RemoteTracking; from components.provider.local.layout import Layout; "
+    script += f"RemoteTracking(Layout({str(tmp_path / 'first')!r})).experiment_id('exp')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([str(copy / ".venv" / "bin" / "python"), "-c", script], cwd=copy, env=env, check=True, timeout=240)
+    (copy / ".venv").unlink()
+    copy.rmdir()
+
+    assert RemoteTracking(Layout(str(tmp_path / "second"))).experiment_id("exp")  # a new store: MLflow runs its migrations
