@@ -71,6 +71,9 @@ _HISTORY_RE = re.compile(
 )
 
 
+_LONG_FORM_RESOURCE_GROUP = re.compile(r"^(azureml://subscriptions/[^/]+/)resourcegroups/", re.IGNORECASE)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -238,7 +241,7 @@ class AzureMLDouble:
             self.datastore_secrets: dict[str, dict] = {}
             self.computes: dict[str, dict] = {}  # add_compute(name): the service knows no compute a test did not make
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
-            self.anonymous_components: dict[str, str] = {}  # content hash -> version id the service gave it
+            self.anonymous_components: dict[str, str] = {}  # normalised spec -> version id the service gave it
             self._current_raw = ""
             self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
@@ -420,6 +423,15 @@ class AzureMLDouble:
     def set_datastore_secret(self, name: str, secrets: dict) -> None:
         with self.lock:
             self.datastore_secrets[name] = secrets
+
+    def set_datastore_credentials_type(self, name: str, credentials_type: str) -> None:
+        """Make a store the double has use another kind of credentials (``None``: identity-based, no secrets, as
+        in a workspace with identity-based storage access); its secrets stay only for the kind they are."""
+        with self.lock:
+            self.datastores[name]["properties"]["credentials"] = {"credentialsType": credentials_type}
+            secrets = self.datastore_secrets.get(name) or {}
+            if secrets.get("secretsType") != credentials_type:
+                self.datastore_secrets.pop(name, None)
 
     # ----------------------------------------------------------------------------------- seeds
     def _seed_datastores(self) -> None:
@@ -1018,7 +1030,9 @@ class AzureMLDouble:
             if kind == "models" and name not in containers:
                 # Recorded (test_crud_file): listing the versions of a model name never registered is a 404.
                 raise not_found(f"Model container with name: {name} not found.", "ModelNotFound")
-            items = [v for v in name_versions.values() if _view_ok(v, query)]
+            # Recorded (test_online_deployment_create): a list shows the versions users registered, not the
+            # anonymous ones the SDK made on the way (an endpoint's model), even under the same name.
+            items = [v for v in name_versions.values() if _view_ok(v, query) and not v["properties"].get("isAnonymous")]
             if query.get("hash"):
                 # Like the service, a content-hash lookup searches every asset of the kind, not only
                 # ``name``: the SDK reuses whichever code asset already holds the same snapshot.
@@ -1046,7 +1060,7 @@ class AzureMLDouble:
                 return 200, shapes.asset_version(kind, name_versions[version]), {}
             if method == "PUT":
                 if kind == "components" and name == components.ANONYMOUS:
-                    return self._put_anonymous_component(version, body or {})
+                    return self._put_anonymous_component(body or {})
                 return self._put_version(kind, name, version, body or {})
             if method == "DELETE":
                 if name_versions.pop(version, None) is None:
@@ -1077,14 +1091,16 @@ class AzureMLDouble:
             }
         return containers[name]
 
-    def _put_anonymous_component(self, content_hash: str, body: dict) -> tuple:
-        """One version per content: the same content again answers (201) with the version first made for it."""
-        version = self.anonymous_components.get(content_hash)
+    def _put_anonymous_component(self, body: dict) -> tuple:
+        """One version per content: the same spec again answers (201) with the version first made for it, whatever
+        hash the URL names."""
+        content = components.content_key(((body.get("properties") or {}).get("componentSpec")) or {})
+        version = self.anonymous_components.get(content)
         if version is not None:
             return 201, shapes.asset_version("components", self.versions["components"][components.ANONYMOUS][version]), {}
-        version = str(uuid.uuid4())
-        self.anonymous_components[content_hash] = version
-        return self._put_version("components", components.ANONYMOUS, version, body)
+        answer = self._put_version("components", components.ANONYMOUS, str(uuid.uuid4()), body)
+        self.anonymous_components[content] = answer[1]["name"]
+        return answer
 
     def _put_version(self, kind: str, name: str, version: str, body: dict) -> tuple:
         if not validation.ASSET_NAME.match(name):
@@ -1141,17 +1157,21 @@ class AzureMLDouble:
             props.setdefault("environmentType", "UserCreated")
             props.setdefault("osType", "Linux")
             props.setdefault("autoRebuild", "Disabled")
-            props.setdefault("stage", "Development")
             props.setdefault("image", None)
             props.setdefault("intellectualProperty", None)
             props.setdefault("autoDeleteSetting", None)
-            props["properties"] = {"azureml.labels": "latest", **(props.get("properties") or {})}
+            # Recorded: a named version is labelled latest, an anonymous one (an endpoint's) has no label.
+            label = "" if props.get("isAnonymous") else "latest"
+            props["properties"] = {"azureml.labels": label, **(props.get("properties") or {})}
         elif kind == "data":
             if props.get("dataUri"):
                 props["dataUri"] = self._long_output_uri(props["dataUri"])
             props.setdefault("stage", None)
             props.setdefault("intellectualProperty", None)
             props.setdefault("autoDeleteSetting", None)
+        elif kind == "models" and isinstance(props.get("modelUri"), str):
+            # Recorded: a long-form datastore URI sent with "resourcegroups" is stored with "resourceGroups".
+            props["modelUri"] = _LONG_FORM_RESOURCE_GROUP.sub(r"\1resourceGroups/", props["modelUri"])
         elif kind == "components":
             spec = props.get("componentSpec") or {}
             validation.check_component(self, spec)
@@ -1247,7 +1267,8 @@ class AzureMLDouble:
                 raise HttpError(404, "UserError", f"Could not find datastore: {name}.", inner=("NotFoundError",))  # recorded
             secrets = self.datastore_secrets.get(name)
             if not secrets:
-                raise HttpError(400, "UserError", f"Datastore {name} has no secrets (identity-based).")
+                kind = self.datastores[name]["properties"]["credentials"].get("credentialsType")
+                raise HttpError(400, "UserError", f"No secrets for credentials of type {kind}.")  # recorded
             if (body or {}).get("expirableSecret"):
                 # Recorded: asked for an expirable secret, the service answers an account SAS, whatever it stores.
                 return (
@@ -1417,6 +1438,7 @@ class AzureMLDouble:
     def _put_job(self, name: str, body: dict, api_version: str | None, raw: str) -> tuple:
         props = copy.deepcopy(body.get("properties") or {})
         validation.check_job_put(self, name, props, api_version, raw)
+        shapes.bind_ports(props, api_version)
         existing = self.jobs.get(name)
         if existing is not None:
             return self._reput_job(existing, props)
@@ -1429,8 +1451,9 @@ class AzureMLDouble:
         props.setdefault("computeId", None)
         if job_type == "Command":
             props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
-            if props.get("computeId"):
-                props["properties"].setdefault("_azureml.ClusterName", props["computeId"].rsplit("/", 1)[-1])
+            # Recorded: the cluster's name, or null for a serverless job (test_command_job_serverless).
+            cluster = props["computeId"].rsplit("/", 1)[-1] if props.get("computeId") else None
+            props["properties"].setdefault("_azureml.ClusterName", cluster)
         if job_type == "Sweep":
             self._sweep_run_settings(props)
         if props.get("codeId") or (props.get("trial") or {}).get("codeId"):
