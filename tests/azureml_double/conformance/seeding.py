@@ -1,7 +1,8 @@
 """Put a plan's seeds into a fresh double, through its HTTP API (and a test control for computes).
 
-A seed the double already has (its default datastores) is left alone. Minimal resources stand in for the ones
-a request only references: their content cannot be known, only that they exist.
+A seed the double already has (its default datastores) is left alone, but for a default store's credentials: the
+recorded workspace's may be identity-based (no secrets), set through a test control as computes are. Minimal
+resources stand in for the ones a request only references: their content cannot be known, only that they exist.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed], 
         path = double.workspace_arm_id + f"/{seed.kind}/{seed.name}" + (f"/versions/{seed.version}" if seed.version else "")
         query = f"?api-version={put_api_version(seed.kind)}"
         if client.send("GET", path + query, None).status == 200:
+            if seed.kind == "datastores" and seed.properties is not None:
+                _seed_credentials_type(double, seed)
             continue
         properties = rewriter.value(_properties(double, seed))
         answer = client.send("PUT", path + query, {"properties": properties})
@@ -52,6 +55,14 @@ def _seed_compute(double: AzureMLDouble, seed: Seed) -> None:
     add_compute = getattr(double, "add_compute", None)
     if add_compute is not None:
         add_compute(seed.name)
+
+
+def _seed_credentials_type(double: AzureMLDouble, seed: Seed) -> None:
+    """A store the double made itself takes the recorded store's kind of credentials, if the double has the control."""
+    credentials_type = ((seed.properties or {}).get("credentials") or {}).get("credentialsType")
+    set_credentials_type = getattr(double, "set_datastore_credentials_type", None)
+    if credentials_type and set_credentials_type is not None:
+        set_credentials_type(seed.name, credentials_type)
 
 
 def _properties(double: AzureMLDouble, seed: Seed) -> dict[str, Any]:

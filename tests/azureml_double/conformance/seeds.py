@@ -1,6 +1,8 @@
 """What a recording shows existed before it began (or was made by calls out of scope): the seeds of its replay.
 
 * resources an in-scope GET returned that no earlier in-scope PUT created;
+* resources an in-scope PUT updated rather than created: its answer says they were created before the recording
+  began (``systemData.createdAt`` before the first answer's ``Date``; an anonymous model the SDK registers again);
 * resources an out-of-scope PUT created (named as its answer names them: the service names some versions itself)
   or an out-of-scope GET of one resource returned;
 * resources an accepted request references (compute, environment, code, data, component, datastore ids in its
@@ -12,8 +14,11 @@ Listings the provider never makes are not read: what they show matters only thro
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tests.azureml_double.conformance.recording import Exchange
@@ -45,6 +50,7 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
     """Seeds in an order that makes what a seed references first (computes, datastores, codes, ... components)."""
     created: set[str] = set()
     seeds: dict[str, Seed] = {}
+    began = _recording_began(exchanges)
 
     def add(seed: Seed) -> None:
         if seed.key in created or seed.key in seeds:
@@ -58,7 +64,9 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
         if exchange.method == "PUT" and exchange.succeeded:
             # The answer's id: the service names some versions itself (anonymous components).
             made = _resource_at(_id_of(exchange.body) or exchange.path)
-            if made is not None and scoped:
+            if made is not None and scoped and _created_before(exchange.body, began):
+                add(_shown(made, exchange.body, f"updated by #{exchange.index}, made before the recording", exchange))
+            elif made is not None and scoped:
                 created.add(made.key)
             elif made is not None and isinstance(exchange.body, dict):
                 add(_shown(made, exchange.body, f"created by out-of-scope #{exchange.index}", exchange))
@@ -75,6 +83,24 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
             for seed in _references_in(exchange.request_body, error_text, f"referenced by #{exchange.index}"):
                 add(seed)
     return sorted(seeds.values(), key=lambda seed: SEEDABLE.index(seed.kind))
+
+
+def _recording_began(exchanges: list[Exchange]) -> datetime | None:
+    """When the first recorded answer was given (its ``Date`` header)."""
+    for exchange in exchanges:
+        with contextlib.suppress(TypeError, ValueError):
+            return parsedate_to_datetime(exchange.header("Date") or "")
+    return None
+
+
+def _created_before(resource: Any, moment: datetime | None) -> bool:
+    created = ((resource or {}).get("systemData") or {}).get("createdAt") if isinstance(resource, dict) else None
+    if moment is None or not isinstance(created, str):
+        return False
+    try:
+        return datetime.fromisoformat(created[:19]).replace(tzinfo=UTC) < moment
+    except ValueError:
+        return False
 
 
 def _id_of(resource: Any) -> str:
