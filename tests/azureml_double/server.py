@@ -1441,7 +1441,7 @@ class AzureMLDouble:
         shapes.bind_ports(props, api_version)
         existing = self.jobs.get(name)
         if existing is not None:
-            return self._reput_job(existing, props)
+            return self._reput_job(existing, props, api_version)
         job_type = props.get("jobType", "Command")
         props.setdefault("experimentName", "Default")
         props.setdefault("displayName", name)
@@ -1524,10 +1524,12 @@ class AzureMLDouble:
 
     _MUTABLE_JOB_PROPERTIES = frozenset({"description", "tags", "isArchived", "displayName", "properties", "services", "status"})
 
-    def _reput_job(self, job: JobRecord, props: dict) -> tuple:
-        """Only metadata of an existing job may change; a PUT that changes what runs is refused."""
+    def _reput_job(self, job: JobRecord, props: dict, api_version: str | None) -> tuple:
+        """Only metadata of an existing job may change; a PUT that changes what runs is refused. What it sends is
+        compared with the job as the service answers it, so the SDK's re-PUT of a job as read (archive) is no change."""
         old = job.resource["properties"]
-        changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(old.get(k), v))
+        answered = shapes.job(job.resource, api_version)["properties"]
+        changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(answered.get(k), v))
         validation.refuse_changes(
             f"Job {job.name}", changed, "only displayName, description, tags, properties and isArchived of an existing job can be updated"
         )
