@@ -1176,6 +1176,8 @@ class AzureMLDouble:
             spec = props.get("componentSpec") or {}
             validation.check_component(self, spec)
             props["componentSpec"] = components.normalize_spec(spec)
+            # Recorded (test_component_archive_restore_version, ..._with_code): the description lives in the spec only.
+            props["description"] = None
         return props
 
     def _validate_model_uri(self, uri: str) -> None:

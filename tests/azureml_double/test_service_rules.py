@@ -344,13 +344,21 @@ def component_spec(**changes: Any) -> dict[str, Any]:
 def test_a_component_answers_the_spec_it_was_given_with_the_services_additions(double, client) -> None:
     # test_component_archive_restore_version, test_schedule_lifetime (@latest)
     latest = "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest"
-    body = {"properties": {"isAnonymous": False, "componentSpec": component_spec(environment=latest)}}
+    body = {
+        "properties": {
+            "description": "trains",
+            "isAnonymous": False,
+            "componentSpec": component_spec(environment=latest, description="trains"),
+        }
+    }
 
-    spec = client.send("PUT", url(double, "/components/train/versions/1", "2024-01-01-preview"), body).body["properties"]["componentSpec"]
+    props = client.send("PUT", url(double, "/components/train/versions/1", "2024-01-01-preview"), body).body["properties"]
+    spec = props["componentSpec"]
 
     sent = component_spec()
     assert (spec["$schema"], spec["outputs"], spec["command"]) == (sent["$schema"], sent["outputs"], sent["command"])
     assert "_source" not in spec and spec["is_deterministic"] == "True"
+    assert (props["description"], spec["description"]) == (None, "trains")
     assert spec["inputs"] == {
         "n": {"type": "number", "optional": "True", "default": "10.99"},
         "data": {"type": "uri_folder", "optional": "False"},
