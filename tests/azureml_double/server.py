@@ -759,7 +759,14 @@ class AzureMLDouble:
             run["createdTimeUtc"] = run.pop("createdUtc")
         if job.metric is not None:
             run["properties"]["double.primary_metric"] = str(job.metric)
-        return {k: v for k, v in run.items() if v is not None}
+        run = {k: v for k, v in run.items() if v is not None}
+        if details:
+            return run
+        cancel = f"{self.regional_host}/studioservice/apiv2{self.workspace_arm_id}/runs/{job.name}/Cancel"
+        run.update(dataContainerId=f"dcid.{job.name}", cancelUri=cancel, actionUris={"Cancel": cancel, "Diagnose": ""})
+        if job.step is not None:
+            run.update(pipelines.step_run(self, job))
+        return shapes.run(run)
 
     @staticmethod
     def _run_type(job: JobRecord) -> str:
@@ -1632,7 +1639,7 @@ class AzureMLDouble:
                 top = query.get("$top")
                 if top:
                     children = children[: int(top)]
-                return 200, {"value": children, "continuationToken": None, "nextLink": None}, {}
+                return 200, {"value": children}, {}  # recorded: one page, no continuation
         raise HttpError(404, "NotFound", f"run history {method} {rest}")
 
 

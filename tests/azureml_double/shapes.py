@@ -195,3 +195,75 @@ def datastore(resource: dict[str, Any], subscription_id: str | None = None, reso
         },
     )
     return out
+
+
+# Run history's Run, as recorded (test_pipeline_job_child_run_download: a pipeline's children): every member present.
+_USER = dict.fromkeys(
+    ("userObjectId", "userPuId", "userIdp", "userAltSecId", "userIss", "userTenantId", "userName", "upn"),
+) | {"clientApplicationId": None, "applicationACR": None}
+_ERROR = {
+    "code": None,
+    "severity": None,
+    "message": None,
+    "messageFormat": None,
+    "messageParameters": {},
+    "referenceCode": None,
+    "detailsUri": None,
+    "target": None,
+    "details": [],
+    "innerError": None,
+    "debugInfo": None,
+    "additionalInfo": None,
+}
+_ERROR_RESPONSE = {"error": _ERROR, "correlation": None, "environment": None, "location": None, "time": None, "componentName": None}
+_COMPUTE = {
+    "target": None,
+    "targetType": "amlcompute",
+    "vmSize": None,
+    "instanceType": None,
+    "instanceCount": 1,
+    "gpuCount": 0,
+    "priority": None,
+    "region": None,
+    "armId": None,
+    "properties": None,
+}
+_RUN_NULLS = (
+    "runNumber", "rootRunId", "createdUtc", "userId", "token", "tokenExpiryTimeUtc", "error", "revision", "statusRevision",
+    "runUuid", "parentRunUuid", "rootRunUuid", "lastStartTimeUtc", "currentComputeTime", "computeDuration",
+    "effectiveStartTimeUtc", "lastModifiedUtc", "duration", "cancelationReason", "currentAttemptId", "runId", "parentRunId",
+    "experimentId", "status", "startTimeUtc", "endTimeUtc", "scheduleId", "displayName", "name", "dataContainerId",
+    "description", "runType", "scriptName", "target", "runDefinition", "jobSpecification", "primaryMetricName",
+    "createdFrom", "cancelUri", "completeUri", "diagnosticsUri", "retainForLifetimeOfWorkspace", "queueingInfo", "inputs",
+    "outputs",
+)  # fmt: skip
+_RUN = {
+    **dict.fromkeys(_RUN_NULLS),
+    "createdBy": _USER,
+    "lastModifiedBy": _USER,
+    "warnings": [],
+    "hidden": False,
+    "runTypeV2": {"orchestrator": None, "traits": [], "attribution": None, "computeType": None},
+    "properties": {},
+    "parameters": {},
+    "actionUris": {},
+    "uniqueChildRunComputeTargets": [],
+    "tags": {},
+    "settings": {},
+    "services": {},
+    "inputDatasets": [],
+    "outputDatasets": [],
+    "computeRequest": {"nodeCount": 1, "gpuCount": 0},
+    "compute": None,
+}
+
+
+def run(view: dict[str, Any]) -> dict[str, Any]:
+    """A run history Run (a copy) with every member the service answers, null when unset."""
+    out = _fill(copy.deepcopy(view), _RUN)
+    if out["target"] and out["compute"] is None:
+        out["compute"] = {**_COMPUTE, "target": out["target"]}
+    if isinstance(out["error"], dict):
+        _fill(out["error"], _ERROR_RESPONSE)
+        _fill(out["error"]["error"], _ERROR)
+    return out

@@ -451,3 +451,37 @@ def test_asset_names_may_hold_dots_but_not_start_with_one(double, client) -> Non
     leading = client.send("PUT", url(double, "/environments/.hidden/versions/1", "2023-04-01-preview"), body)
 
     assert (dotted.status, leading.status) == (201, 400)
+
+
+def run_pipeline_with_a_failed_step(double: AzureMLDouble, client: DoubleClient) -> str:
+    """A pipeline of two independent steps, ``prep`` scripted to fail; ran to its end."""
+    spec = {"type": "command", "command": "python prep.py", "environment": "azureml:sklearn:1"}
+    component = client.send(
+        "PUT",
+        url(double, "/components/azureml_anonymous/versions/0a1b", READ_API),
+        {"properties": {"isAnonymous": True, "componentSpec": spec}},
+    ).body["id"]
+    steps = {name: {"type": "command", "componentId": component} for name in ("prep", "report")}
+    body = {"properties": {"jobType": "Pipeline", "computeId": f"{double.workspace_arm_id}/computes/cpu-cluster", "jobs": steps}}
+    double.script_next_job(steps={"prep": {"outcome": "Failed", "error_message": "no rows"}})
+    assert client.send("PUT", url(double, "/jobs/pipe-1", READ_API), body).status == 201
+    assert double.run_to_completion("pipe-1") == "Failed"
+    return "pipe-1"
+
+
+def test_a_pipelines_children_are_its_steps_runs_each_with_every_member_and_its_error(double, client) -> None:
+    # test_pipeline_job_child_run_download: GET …/runs/{pipeline}/children, one page of run history Runs
+    name = run_pipeline_with_a_failed_step(double, client)
+    history = f"/history/v1.0{double.workspace_arm_id}/runs/{name}/children"
+
+    answer = client.send("GET", history, None)
+
+    assert answer.status == 200 and list(answer.body) == ["value"]
+    runs = {run["displayName"]: run for run in answer.body["value"]}
+    assert {step: run["status"] for step, run in runs.items()} == {"prep": "Failed", "report": "Completed"}
+    failed = runs["prep"]
+    assert (failed["error"]["error"]["code"], failed["error"]["error"]["message"]) == ("UserError", "no rows")
+    assert (failed["runType"], failed["runTypeV2"]["traits"][0], failed["parentRunId"]) == ("azureml.StepRun", "azureml.StepRun", name)
+    assert failed["compute"]["target"] == failed["target"] == "cpu-cluster"
+    assert {"runNumber", "createdBy", "cancelUri", "actionUris", "inputDatasets", "queueingInfo"} <= set(failed)
+    assert runs["report"]["error"] is None
