@@ -436,3 +436,31 @@ def test_a_default_datastore_takes_the_kind_of_credentials_the_recording_shows(t
     code, out = run_checker(write_recording(tmp_path, recorder.entries), capsys)
 
     assert code == 0, out
+
+
+def test_a_pipeline_step_the_recorded_children_show_failing_is_scripted_to_fail(tmp_path, capsys):
+    with recording_double() as double:
+        double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        spec = {"type": "command", "command": "python prep.py", "environment": f"azureml:{IMAGE}"}
+        component = recorder.call(
+            "PUT",
+            "/components/azureml_anonymous/versions/0a1b",
+            {"properties": {"isAnonymous": True, "componentSpec": spec}},
+            "2024-01-01-preview",
+        )["ResponseBody"]["id"]
+        steps = {name: {"type": "command", "componentId": component} for name in ("prep", "report")}
+        body = {"properties": {"jobType": "Pipeline", "computeId": f"{double.workspace_arm_id}/computes/cpu-cluster", "jobs": steps}}
+        double.script_next_job(steps={"prep": {"outcome": "Failed", "error_message": "no rows"}})
+        recorder.call("PUT", "/jobs/conformance-pipeline", body, api_version="2024-01-01-preview")
+        double.run_to_completion("conformance-pipeline")
+        recorder.call("GET", "/jobs/conformance-pipeline", api_version="2024-01-01-preview")
+        children = recorder.call_path("GET", f"/history/v1.0{double.workspace_arm_id}/runs/conformance-pipeline/children")
+    assert {run["displayName"]: run["status"] for run in children["ResponseBody"]["value"]} == {"prep": "Failed", "report": "Completed"}
+    folder = write_recording(tmp_path, recorder.entries)
+
+    (plan,) = load_plans(folder)
+    code, out = run_checker(folder, capsys)
+
+    assert plan.outcomes == {"conformance-pipeline": "Failed", "conformance-pipeline/prep": "Failed"}
+    assert code == 0, out

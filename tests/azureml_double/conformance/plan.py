@@ -120,13 +120,18 @@ def _names_masked(path: str) -> str:
 
 # ------------------------------------------------------------------------------------------ outcomes
 def job_outcomes(steps: list[Step]) -> dict[str, str]:
+    """Job name -> the outcome to script; ``<pipeline>/<step>`` for a pipeline step a children listing shows."""
     outcomes: dict[str, str] = {}
     for step in steps:
         exchange = step.exchange
-        match = re.search(r"/jobs/(?P<name>[^/]+)$", exchange.path)
-        if match is None or not isinstance(exchange.body, dict):
+        if not isinstance(exchange.body, dict):
             continue
-        status = (exchange.body.get("properties") or {}).get("status")
-        if status in TERMINAL and status not in ("Completed", "Canceled"):
-            outcomes[match.group("name")] = status
+        if re.search(r"/jobs/[^/]+$", exchange.path):
+            shown = [(str(_job_name(exchange)), (exchange.body.get("properties") or {}).get("status"))]
+        elif re.search(r"/runs/[^/]+/children$", exchange.path):
+            children = [run for run in exchange.body.get("value") or [] if isinstance(run, dict)]
+            shown = [(f"{run.get('parentRunId')}/{run.get('displayName')}", run.get("status")) for run in children]
+        else:
+            continue
+        outcomes.update({name: status for name, status in shown if status in TERMINAL and status not in ("Completed", "Canceled")})
     return outcomes

@@ -56,11 +56,24 @@ def replay(plan: Plan) -> PlanResult:
         try:
             rewriter = Rewriter(plan.recorded_paths, double.subscription_id, double.resource_group, double.workspace)
             notes = apply_seeds(double, client, plan.seeds, rewriter)
-            for job, outcome in plan.outcomes.items():
-                double.script_job(job, outcome=outcome)
+            _script_outcomes(double, plan.outcomes)
             return PlanResult(plan, _run_steps(plan, double, client, rewriter), notes)
         finally:
             client.close()
+
+
+def _script_outcomes(double: AzureMLDouble, outcomes: dict[str, str]) -> None:
+    """Jobs end as recorded; a pipeline's steps (``<pipeline>/<step>``) too, and the pipeline with them."""
+    steps: dict[str, dict[str, dict[str, str]]] = {}
+    for name, outcome in outcomes.items():
+        pipeline, _, step = name.partition("/")
+        if step:
+            steps.setdefault(pipeline, {})[step] = {"outcome": outcome}
+    for name, outcome in outcomes.items():
+        if "/" not in name:
+            double.script_job(name, outcome=outcome, steps=steps.pop(name, {}))
+    for pipeline, by_step in steps.items():
+        double.script_job(pipeline, steps=by_step)
 
 
 def _run_steps(plan: Plan, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter) -> list[StepResult]:
