@@ -161,8 +161,8 @@ def stage(props: dict[str, Any]) -> str:
     step's component), ``Development`` for one a user registered, unless the user gave a stage."""
     if props.get("isArchived"):
         return "Archived"
-    if props.get("stage"):
-        return props["stage"]  # one the user gave (a model's Production, ...)
+    if props.get("stage") not in (None, "", "Archived"):
+        return props["stage"]  # one the user gave (a model's Production, ...); a restore may send back Archived
     return "Logged" if props.get("isAnonymous") else "Development"
 
 

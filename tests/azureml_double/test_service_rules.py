@@ -372,7 +372,7 @@ def test_the_sdks_archive_reput_of_a_component_with_inputs_is_accepted(double, c
     created = client.send("PUT", path, {"properties": {"isAnonymous": False, "componentSpec": component_spec()}}).body["properties"]
 
     archived = client.send("PUT", path, {"properties": {**created, "isArchived": True}})
-    restored = client.send("PUT", path, {"properties": {**created, "isArchived": False}})
+    restored = client.send("PUT", path, {"properties": {**archived.body["properties"], "isArchived": False}})  # as read: stage Archived
 
     assert (archived.status, archived.body["properties"]["stage"]) == (200, "Archived")
     assert (restored.status, restored.body["properties"]["stage"]) == (200, "Development")
