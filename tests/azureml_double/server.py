@@ -1149,11 +1149,21 @@ class AzureMLDouble:
             "systemData": self._system_data(),
         }
         self.versions[kind].setdefault(name, {})[version] = resource
+        if kind == "environments" and props["properties"]["azureml.labels"] == "latest":
+            self._move_latest_label(name, version)
         container = self._container(kind, name)
         container["properties"]["latestVersion"] = version
         numeric = [int(v) for v in self.versions[kind][name] if v.isdigit()]
         container["properties"]["nextVersion"] = str(max(numeric) + 1) if numeric else "1"
         return 201, shapes.asset_version(kind, resource), {}
+
+    def _move_latest_label(self, name: str, version: str) -> None:
+        """Recorded (test_environment_archive_restore_version): once version 2 is registered, version 1 reads
+        ``azureml.labels: ""``; the label is on the newest version only."""
+        for other, resource in self.versions["environments"][name].items():
+            labels = resource["properties"]["properties"]
+            if other != version and labels.get("azureml.labels") == "latest":
+                labels["azureml.labels"] = ""
 
     def _normalize_version(self, kind: str, name: str, version: str, props: dict) -> dict:
         """The version's properties as the service stores and returns them (recorded answers)."""

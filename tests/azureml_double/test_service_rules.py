@@ -485,3 +485,20 @@ def test_a_pipelines_children_are_its_steps_runs_each_with_every_member_and_its_
     assert failed["compute"]["target"] == failed["target"] == "cpu-cluster"
     assert {"runNumber", "createdBy", "cancelUri", "actionUris", "inputDatasets", "queueingInfo"} <= set(failed)
     assert runs["report"]["error"] is None
+
+
+def test_the_latest_label_is_on_the_newest_environment_version_only(double, client) -> None:
+    # test_environment_archive_restore_version: after version 2, version 1 reads azureml.labels ""
+    for version in ("1", "2"):
+        client.send(
+            "PUT", url(double, f"/environments/labelled/versions/{version}", "2023-04-01-preview"), {"properties": {"image": "python:3.11"}}
+        )
+
+    labels = {
+        version: client.send("GET", url(double, f"/environments/labelled/versions/{version}", "2023-04-01-preview"), None).body[
+            "properties"
+        ]["properties"]["azureml.labels"]
+        for version in ("1", "2")
+    }
+
+    assert labels == {"1": "", "2": "latest"}
