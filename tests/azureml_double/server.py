@@ -1130,7 +1130,8 @@ class AzureMLDouble:
                 k for k in _ASSET_CONTENT.get(kind, ()) if props.get(k) is not None and _content(k, old.get(k)) != _content(k, props[k])
             ]
             validation.refuse_changes(f"{kind[:-1].capitalize()} {name}:{version}", changed, "a version is immutable; register a new one")
-            for key in ("description", "tags", "isArchived", "stage", "properties"):
+            # A component's spec may change in its metadata only (test_component_update): the new one is kept.
+            for key in ("description", "tags", "isArchived", "stage", "properties", "componentSpec"):
                 if key in props:
                     old[key] = props[key]
             existing["systemData"] = self._system_data(existing["systemData"]["createdAt"])
@@ -1664,11 +1665,17 @@ _ASSET_CONTENT = {
 
 
 def _content(key: str, value: Any) -> Any:
-    """A content value compared as the service compares it: a conda file by what it says, not its formatting."""
+    """A content value compared as the service compares it: a conda file by what it says, not its formatting; a
+    component's spec without its metadata (display name, description, tags), which a second PUT may change."""
     if key == "condaFile" and isinstance(value, str):
         with contextlib.suppress(yaml.YAMLError):
             return yaml.safe_load(value)
+    if key == "componentSpec" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in _COMPONENT_METADATA}
     return value
+
+
+_COMPONENT_METADATA = ("display_name", "description", "tags")
 
 
 def _differs(old: Any, new: Any) -> bool:

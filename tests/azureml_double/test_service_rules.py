@@ -502,3 +502,19 @@ def test_the_latest_label_is_on_the_newest_environment_version_only(double, clie
     }
 
     assert labels == {"1": "", "2": "latest"}
+
+
+def test_a_component_versions_display_name_and_description_may_change_not_what_it_runs(double, client) -> None:
+    # test_component_update: the same version PUT again with another display name and description answers 200
+    path = url(double, "/components/train/versions/1", "2024-01-01-preview")
+    client.send("PUT", path, {"properties": {"componentSpec": component_spec()}})
+
+    updated = client.send("PUT", path, {"properties": {"componentSpec": component_spec(display_name="Updated", description="Updated")}})
+    changed = client.send("PUT", path, {"properties": {"componentSpec": component_spec(command="python other.py")}})
+
+    assert updated.status == 200
+    assert (updated.body["properties"]["componentSpec"]["display_name"], updated.body["properties"]["componentSpec"]["description"]) == (
+        "Updated",
+        "Updated",
+    )
+    assert changed.status == 400 and "componentSpec cannot be changed" in error_of(changed)["message"]
