@@ -464,3 +464,23 @@ def test_a_pipeline_step_the_recorded_children_show_failing_is_scripted_to_fail(
 
     assert plan.outcomes == {"conformance-pipeline": "Failed", "conformance-pipeline/prep": "Failed"}
     assert code == 0, out
+
+
+def test_a_job_submitted_again_that_existed_before_the_recording_is_seeded_in_its_recorded_status(tmp_path, capsys):
+    # The same name submitted again: the service answers the job as it is (Completed), not a new one.
+    with recording_double() as double:
+        double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        recorder.call("PUT", "/environments/conformance-env/versions/1", {"properties": {"image": IMAGE}})
+        recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+        double.run_to_completion("conformance-job")
+        again = recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+    again["ResponseBody"]["systemData"]["createdAt"] = "2020-01-01T00:00:00.0000000+00:00"
+    folder = write_recording(tmp_path, [again])  # what the job runs existed before too
+
+    (plan,) = load_plans(folder)
+    code, out = run_checker(folder, capsys)
+
+    assert ("jobs", "conformance-job") in {(seed.kind, seed.name) for seed in plan.seeds}
+    assert code == 0, out
+    assert "1 of 1 recorded answers match" in out

@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.azureml_double.conformance.client import DoubleClient
 from tests.azureml_double.conformance.operations import OPERATIONS
+from tests.azureml_double.conformance.plan import TERMINAL
 from tests.azureml_double.conformance.rewrite import Rewriter
 from tests.azureml_double.conformance.seeds import Seed
 from tests.azureml_double.server import AzureMLDouble
@@ -18,6 +19,8 @@ from tests.azureml_double.server import AzureMLDouble
 # What azure-ai-ml 1.35.2 sends for kinds the provider itself does not PUT (components: ComponentOperations).
 _EXTRA_PUT_VERSIONS = {"components": "2024-01-01-preview"}
 _FAKE_KEY = "c2VlZGVkIGJ5IHRoZSBjb25mb3JtYW5jZSBjaGVja2Vy"  # "seeded by the conformance checker"
+_JOB_SEED_API = "2024-01-01-preview"  # the SDK's PUT api-version whose job model has every member an answer shows
+_MAX_SEED_TICKS = 50
 
 
 def put_api_version(kind: str) -> str:
@@ -34,6 +37,9 @@ def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed], 
         if seed.kind == "computes":
             _seed_compute(double, seed)
             continue
+        if seed.kind == "jobs":
+            notes += _seed_job(double, client, seed, rewriter)
+            continue
         path = double.workspace_arm_id + f"/{seed.kind}/{seed.name}" + (f"/versions/{seed.version}" if seed.version else "")
         query = f"?api-version={put_api_version(seed.kind)}"
         if client.send("GET", path + query, None).status == 200:
@@ -48,6 +54,23 @@ def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed], 
             # A version the double names itself (anonymous components): the recording's name for it is an alias.
             rewriter.alias(path, str(answer.body["id"]))
     return notes
+
+
+def _seed_job(double: AzureMLDouble, client: DoubleClient, seed: Seed, rewriter: Rewriter) -> list[str]:
+    """Submit the job as the recording shows it, then run the double's clock until it is in the recorded status."""
+    properties = {k: v for k, v in (seed.properties or {}).items() if k not in ("status", "services")}
+    status = (seed.properties or {}).get("status")
+    if status in TERMINAL and status != "Completed":
+        double.script_job(seed.name, outcome=status)
+    path = f"{double.workspace_arm_id}/jobs/{seed.name}?api-version={_JOB_SEED_API}"
+    answer = client.send("PUT", path, {"properties": rewriter.value(properties)})
+    if not 200 <= answer.status < 300:
+        return [f"seed jobs/{seed.name} ({seed.reason}) refused: {answer.status} {str(answer.body)[:300]}"]
+    for _ in range(_MAX_SEED_TICKS):
+        if double.job_status(seed.name) == status:
+            return []
+        double.tick(1, seed.name)
+    return [f"seed jobs/{seed.name} ({seed.reason}) never reached {status}: the double's job is {double.job_status(seed.name)}"]
 
 
 def _seed_compute(double: AzureMLDouble, seed: Seed) -> None:
