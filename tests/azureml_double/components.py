@@ -5,19 +5,26 @@
   own id (``…/versions/<uuid>``), also when that content was registered before.
 * ``PUT …/components/{name}/versions/{v}``: a named component, an ordinary asset version.
 
-Either way the stored ``componentSpec`` is re-serialised: ``_source`` is dropped, scalars become strings
-(``is_deterministic: "True"``, ``default: "10.99"``), ``resources.instance_count`` defaults to ``"1"`` and a
-curated environment (``azureml:AzureML-…:33``) is written as its registry URI.
+Either way the service stores the ``componentSpec`` it was given, re-serialised: ``_source`` is dropped, scalars
+become strings (``is_deterministic: "True"``, ``default: "10.99"``), an input is ``optional: "False"`` unless it says
+otherwise, ``resources.instance_count`` defaults to ``"1"`` and a curated environment (``azureml:AzureML-…:33``, or
+``@latest``) is written as its registry URI. Every other member (``$schema``, ``code``, ``outputs``, ...) is kept as
+sent. Normalising a stored spec again changes nothing, so the SDK's archive re-PUT (which sends the spec as
+answered) is the same content.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 ANONYMOUS = "azureml_anonymous"
 
-_CURATED_ENV = re.compile(r"^azureml:(?P<name>AzureML-[^:/@]+):(?P<version>[^:/]+)$")
+_CURATED_ENV = re.compile(r"^azureml:(?P<name>AzureML-[^:/@]+)(?::(?P<version>[^:/@]+)|@(?P<label>latest))$")
+# The azureml registry's version of a curated environment that ``@latest`` resolved to when the 2024 schedule
+# recordings were made (the double has no registry; only the form of the answer matters).
+CURATED_LATEST_VERSION = "36"
 
 
 def normalize_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -26,12 +33,22 @@ def normalize_spec(spec: dict[str, Any]) -> dict[str, Any]:
     out.setdefault("is_deterministic", "True")
     if out.get("type", "command") == "command":
         out.setdefault("resources", {"instance_count": "1"})
+    for binding in (out.get("inputs") or {}).values():
+        if isinstance(binding, dict):
+            binding.setdefault("optional", "False")
     env = out.get("environment")
     if isinstance(env, str):
         curated = _CURATED_ENV.match(env)
         if curated:
-            out["environment"] = f"azureml://registries/azureml/environments/{curated['name']}/versions/{curated['version']}"
+            version = curated["version"] or CURATED_LATEST_VERSION
+            out["environment"] = f"azureml://registries/azureml/environments/{curated['name']}/versions/{version}"
     return out
+
+
+def content_key(spec: dict[str, Any]) -> str:
+    """What makes two anonymous components the same: their normalised spec (the service hashes the content, not
+    the hash segment of the URL, which sanitised recordings zero)."""
+    return json.dumps(normalize_spec(spec), sort_keys=True)
 
 
 def _stringify(value: Any) -> Any:

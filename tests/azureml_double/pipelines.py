@@ -11,6 +11,7 @@ those that do never start and are canceled when the pipeline ends.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
 _STEP_OUTPUT_REF = re.compile(r"\$\{\{\s*parent\.jobs\.(?P<step>[\w-]+)\.outputs\.(?P<output>[\w-]+)\s*\}\}")
 _PARENT_OUTPUT_REF = re.compile(r"^\$\{\{\s*parent\.outputs\.(?P<output>[\w-]+)\s*\}\}$")
 
+# A step's run properties and run-type traits, as recorded (test_pipeline_job_child_run_download).
+STEP_PROPERTIES = {
+    "azureml.DevPlatv2": "true",
+    "azureml.DatasetAccessMode": "Asset",
+    "StepType": "PythonScriptStep",
+    "ComputeTargetType": "AmlCompute",
+    "azureml.moduleFamilyId": "0",
+    "azureml.runsource": "azureml.StepRun",
+    "azureml.pipelineComponent": "masterescloud",
+    "_azureml.ComputeTargetType": "amlctrain",
+    "ProcessInfoFile": "azureml-logs/process_info.json",
+    "ProcessStatusFile": "azureml-logs/process_status.json",
+}
+STEP_TRAITS = ("azureml.StepRun", "scriptRun", "remote", "AlmostCommonRuntime", "OsType:Linux", "CommonRuntime")
 PIPELINE_PROPERTIES = {
     "azureml.DevPlatv2": "true",
     "azureml.DatasetAccessMode": "Asset",
@@ -71,6 +86,7 @@ def _step_record(double: AzureMLDouble, job: JobRecord, step_name: str, step: di
     props = job.resource["properties"]
     spec = double.component_spec(step.get("componentId")) or {}
     run_id = str(uuid.uuid4())
+    node_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{job.name}/{step_name}").hex[:8]
     outputs = components.spec_outputs(spec)
     for output_name, output in (step.get("outputs") or {}).items():
         if isinstance(output, dict) and output.get("type") != "literal" and output_name in outputs:
@@ -90,14 +106,17 @@ def _step_record(double: AzureMLDouble, job: JobRecord, step_name: str, step: di
             "inputs": copy.deepcopy(step.get("inputs") or {}),
             "outputs": outputs,
             "properties": {
-                "azureml.nodeid": uuid.uuid5(uuid.NAMESPACE_OID, f"{job.name}/{step_name}").hex[:8],
+                **STEP_PROPERTIES,
+                "azureml.nodeid": node_id,
                 "azureml.pipelinerunid": job.name,
                 "azureml.pipeline": job.name,
                 "azureml.rootpipelinerunid": job.name,
                 "azureml.moduleid": (step.get("componentId") or "").rsplit("/", 1)[-1],
-                "StepType": "PythonScriptStep",
+                "azureml.moduleName": spec.get("name"),
+                "azureml.moduleVersion": spec.get("version"),
+                "_azureml.ClusterName": (step_compute(props, step) or "").rsplit("/", 1)[-1] or None,
             },
-            "tags": {},
+            "tags": {"azureml.nodeid": node_id, "azureml.pipeline": job.name},
             "isArchived": False,
         },
         "systemData": double._system_data(),
@@ -113,6 +132,17 @@ def _step_record(double: AzureMLDouble, job: JobRecord, step_name: str, step: di
     )
     double._fill_outputs(child)
     return child
+
+
+def step_run(double: AzureMLDouble, step: JobRecord) -> dict[str, Any]:
+    """What run history says of a step's run beyond any run's members (recorded: test_pipeline_job_child_run_download)."""
+    props = step.resource["properties"]
+    compute_status = {"AllocationState": "steady", "PreparingNodeCount": 0, "RunningNodeCount": 0, "CurrentNodeCount": 1}
+    return {
+        "name": props["properties"].get("azureml.moduleName"),
+        "runTypeV2": {"orchestrator": "Execution", "traits": list(STEP_TRAITS), "attribution": "Aether", "computeType": "AmlcTrain"},
+        "tags": {**(props.get("tags") or {}), "_aml_system_ComputeTargetStatus": json.dumps(compute_status)},
+    }
 
 
 def steps(double: AzureMLDouble, job: JobRecord) -> dict[str, JobRecord]:

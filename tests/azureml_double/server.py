@@ -71,6 +71,9 @@ _HISTORY_RE = re.compile(
 )
 
 
+_LONG_FORM_RESOURCE_GROUP = re.compile(r"^(azureml://subscriptions/[^/]+/)resourcegroups/", re.IGNORECASE)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -238,7 +241,7 @@ class AzureMLDouble:
             self.datastore_secrets: dict[str, dict] = {}
             self.computes: dict[str, dict] = {}  # add_compute(name): the service knows no compute a test did not make
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
-            self.anonymous_components: dict[str, str] = {}  # content hash -> version id the service gave it
+            self.anonymous_components: dict[str, str] = {}  # normalised spec -> version id the service gave it
             self._current_raw = ""
             self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
@@ -420,6 +423,15 @@ class AzureMLDouble:
     def set_datastore_secret(self, name: str, secrets: dict) -> None:
         with self.lock:
             self.datastore_secrets[name] = secrets
+
+    def set_datastore_credentials_type(self, name: str, credentials_type: str) -> None:
+        """Make a store the double has use another kind of credentials (``None``: identity-based, no secrets, as
+        in a workspace with identity-based storage access); its secrets stay only for the kind they are."""
+        with self.lock:
+            self.datastores[name]["properties"]["credentials"] = {"credentialsType": credentials_type}
+            secrets = self.datastore_secrets.get(name) or {}
+            if secrets.get("secretsType") != credentials_type:
+                self.datastore_secrets.pop(name, None)
 
     # ----------------------------------------------------------------------------------- seeds
     def _seed_datastores(self) -> None:
@@ -747,7 +759,14 @@ class AzureMLDouble:
             run["createdTimeUtc"] = run.pop("createdUtc")
         if job.metric is not None:
             run["properties"]["double.primary_metric"] = str(job.metric)
-        return {k: v for k, v in run.items() if v is not None}
+        run = {k: v for k, v in run.items() if v is not None}
+        if details:
+            return run
+        cancel = f"{self.regional_host}/studioservice/apiv2{self.workspace_arm_id}/runs/{job.name}/Cancel"
+        run.update(dataContainerId=f"dcid.{job.name}", cancelUri=cancel, actionUris={"Cancel": cancel, "Diagnose": ""})
+        if job.step is not None:
+            run.update(pipelines.step_run(self, job))
+        return shapes.run(run)
 
     @staticmethod
     def _run_type(job: JobRecord) -> str:
@@ -1018,7 +1037,9 @@ class AzureMLDouble:
             if kind == "models" and name not in containers:
                 # Recorded (test_crud_file): listing the versions of a model name never registered is a 404.
                 raise not_found(f"Model container with name: {name} not found.", "ModelNotFound")
-            items = [v for v in name_versions.values() if _view_ok(v, query)]
+            # Recorded (test_online_deployment_create): a list shows the versions users registered, not the
+            # anonymous ones the SDK made on the way (an endpoint's model), even under the same name.
+            items = [v for v in name_versions.values() if _view_ok(v, query) and not v["properties"].get("isAnonymous")]
             if query.get("hash"):
                 # Like the service, a content-hash lookup searches every asset of the kind, not only
                 # ``name``: the SDK reuses whichever code asset already holds the same snapshot.
@@ -1046,7 +1067,7 @@ class AzureMLDouble:
                 return 200, shapes.asset_version(kind, name_versions[version]), {}
             if method == "PUT":
                 if kind == "components" and name == components.ANONYMOUS:
-                    return self._put_anonymous_component(version, body or {})
+                    return self._put_anonymous_component(body or {})
                 return self._put_version(kind, name, version, body or {})
             if method == "DELETE":
                 if name_versions.pop(version, None) is None:
@@ -1077,14 +1098,16 @@ class AzureMLDouble:
             }
         return containers[name]
 
-    def _put_anonymous_component(self, content_hash: str, body: dict) -> tuple:
-        """One version per content: the same content again answers (201) with the version first made for it."""
-        version = self.anonymous_components.get(content_hash)
+    def _put_anonymous_component(self, body: dict) -> tuple:
+        """One version per content: the same spec again answers (201) with the version first made for it, whatever
+        hash the URL names."""
+        content = components.content_key(((body.get("properties") or {}).get("componentSpec")) or {})
+        version = self.anonymous_components.get(content)
         if version is not None:
             return 201, shapes.asset_version("components", self.versions["components"][components.ANONYMOUS][version]), {}
-        version = str(uuid.uuid4())
-        self.anonymous_components[content_hash] = version
-        return self._put_version("components", components.ANONYMOUS, version, body)
+        answer = self._put_version("components", components.ANONYMOUS, str(uuid.uuid4()), body)
+        self.anonymous_components[content] = answer[1]["name"]
+        return answer
 
     def _put_version(self, kind: str, name: str, version: str, body: dict) -> tuple:
         if not validation.ASSET_NAME.match(name):
@@ -1107,7 +1130,8 @@ class AzureMLDouble:
                 k for k in _ASSET_CONTENT.get(kind, ()) if props.get(k) is not None and _content(k, old.get(k)) != _content(k, props[k])
             ]
             validation.refuse_changes(f"{kind[:-1].capitalize()} {name}:{version}", changed, "a version is immutable; register a new one")
-            for key in ("description", "tags", "isArchived", "stage", "properties"):
+            # A component's spec may change in its metadata only (test_component_update): the new one is kept.
+            for key in ("description", "tags", "isArchived", "stage", "properties", "componentSpec"):
                 if key in props:
                     old[key] = props[key]
             existing["systemData"] = self._system_data(existing["systemData"]["createdAt"])
@@ -1126,11 +1150,21 @@ class AzureMLDouble:
             "systemData": self._system_data(),
         }
         self.versions[kind].setdefault(name, {})[version] = resource
+        if kind == "environments" and props["properties"]["azureml.labels"] == "latest":
+            self._move_latest_label(name, version)
         container = self._container(kind, name)
         container["properties"]["latestVersion"] = version
         numeric = [int(v) for v in self.versions[kind][name] if v.isdigit()]
         container["properties"]["nextVersion"] = str(max(numeric) + 1) if numeric else "1"
         return 201, shapes.asset_version(kind, resource), {}
+
+    def _move_latest_label(self, name: str, version: str) -> None:
+        """Recorded (test_environment_archive_restore_version): once version 2 is registered, version 1 reads
+        ``azureml.labels: ""``; the label is on the newest version only."""
+        for other, resource in self.versions["environments"][name].items():
+            labels = resource["properties"]["properties"]
+            if other != version and labels.get("azureml.labels") == "latest":
+                labels["azureml.labels"] = ""
 
     def _normalize_version(self, kind: str, name: str, version: str, props: dict) -> dict:
         """The version's properties as the service stores and returns them (recorded answers)."""
@@ -1141,21 +1175,27 @@ class AzureMLDouble:
             props.setdefault("environmentType", "UserCreated")
             props.setdefault("osType", "Linux")
             props.setdefault("autoRebuild", "Disabled")
-            props.setdefault("stage", "Development")
             props.setdefault("image", None)
             props.setdefault("intellectualProperty", None)
             props.setdefault("autoDeleteSetting", None)
-            props["properties"] = {"azureml.labels": "latest", **(props.get("properties") or {})}
+            # Recorded: a named version is labelled latest, an anonymous one (an endpoint's) has no label.
+            label = "" if props.get("isAnonymous") else "latest"
+            props["properties"] = {"azureml.labels": label, **(props.get("properties") or {})}
         elif kind == "data":
             if props.get("dataUri"):
                 props["dataUri"] = self._long_output_uri(props["dataUri"])
             props.setdefault("stage", None)
             props.setdefault("intellectualProperty", None)
             props.setdefault("autoDeleteSetting", None)
+        elif kind == "models" and isinstance(props.get("modelUri"), str):
+            # Recorded: a long-form datastore URI sent with "resourcegroups" is stored with "resourceGroups".
+            props["modelUri"] = _LONG_FORM_RESOURCE_GROUP.sub(r"\1resourceGroups/", props["modelUri"])
         elif kind == "components":
             spec = props.get("componentSpec") or {}
             validation.check_component(self, spec)
             props["componentSpec"] = components.normalize_spec(spec)
+            # Recorded (test_component_archive_restore_version, ..._with_code): the description lives in the spec only.
+            props["description"] = None
         return props
 
     def _validate_model_uri(self, uri: str) -> None:
@@ -1247,7 +1287,8 @@ class AzureMLDouble:
                 raise HttpError(404, "UserError", f"Could not find datastore: {name}.", inner=("NotFoundError",))  # recorded
             secrets = self.datastore_secrets.get(name)
             if not secrets:
-                raise HttpError(400, "UserError", f"Datastore {name} has no secrets (identity-based).")
+                kind = self.datastores[name]["properties"]["credentials"].get("credentialsType")
+                raise HttpError(400, "UserError", f"No secrets for credentials of type {kind}.")  # recorded
             if (body or {}).get("expirableSecret"):
                 # Recorded: asked for an expirable secret, the service answers an account SAS, whatever it stores.
                 return (
@@ -1417,9 +1458,10 @@ class AzureMLDouble:
     def _put_job(self, name: str, body: dict, api_version: str | None, raw: str) -> tuple:
         props = copy.deepcopy(body.get("properties") or {})
         validation.check_job_put(self, name, props, api_version, raw)
+        shapes.bind_ports(props, api_version)
         existing = self.jobs.get(name)
         if existing is not None:
-            return self._reput_job(existing, props)
+            return self._reput_job(existing, props, api_version)
         job_type = props.get("jobType", "Command")
         props.setdefault("experimentName", "Default")
         props.setdefault("displayName", name)
@@ -1429,8 +1471,9 @@ class AzureMLDouble:
         props.setdefault("computeId", None)
         if job_type == "Command":
             props["properties"].setdefault("_azureml.ComputeTargetType", "amlctrain")
-            if props.get("computeId"):
-                props["properties"].setdefault("_azureml.ClusterName", props["computeId"].rsplit("/", 1)[-1])
+            # Recorded: the cluster's name, or null for a serverless job (test_command_job_serverless).
+            cluster = props["computeId"].rsplit("/", 1)[-1] if props.get("computeId") else None
+            props["properties"].setdefault("_azureml.ClusterName", cluster)
         if job_type == "Sweep":
             self._sweep_run_settings(props)
         if props.get("codeId") or (props.get("trial") or {}).get("codeId"):
@@ -1501,10 +1544,12 @@ class AzureMLDouble:
 
     _MUTABLE_JOB_PROPERTIES = frozenset({"description", "tags", "isArchived", "displayName", "properties", "services", "status"})
 
-    def _reput_job(self, job: JobRecord, props: dict) -> tuple:
-        """Only metadata of an existing job may change; a PUT that changes what runs is refused."""
+    def _reput_job(self, job: JobRecord, props: dict, api_version: str | None) -> tuple:
+        """Only metadata of an existing job may change; a PUT that changes what runs is refused. What it sends is
+        compared with the job as the service answers it, so the SDK's re-PUT of a job as read (archive) is no change."""
         old = job.resource["properties"]
-        changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(old.get(k), v))
+        answered = shapes.job(job.resource, api_version)["properties"]
+        changed = sorted(k for k, v in props.items() if k not in self._MUTABLE_JOB_PROPERTIES and _differs(answered.get(k), v))
         validation.refuse_changes(
             f"Job {job.name}", changed, "only displayName, description, tags, properties and isArchived of an existing job can be updated"
         )
@@ -1605,7 +1650,7 @@ class AzureMLDouble:
                 top = query.get("$top")
                 if top:
                     children = children[: int(top)]
-                return 200, {"value": children, "continuationToken": None, "nextLink": None}, {}
+                return 200, {"value": children}, {}  # recorded: one page, no continuation
         raise HttpError(404, "NotFound", f"run history {method} {rest}")
 
 
@@ -1620,11 +1665,17 @@ _ASSET_CONTENT = {
 
 
 def _content(key: str, value: Any) -> Any:
-    """A content value compared as the service compares it: a conda file by what it says, not its formatting."""
+    """A content value compared as the service compares it: a conda file by what it says, not its formatting; a
+    component's spec without its metadata (display name, description, tags), which a second PUT may change."""
     if key == "condaFile" and isinstance(value, str):
         with contextlib.suppress(yaml.YAMLError):
             return yaml.safe_load(value)
+    if key == "componentSpec" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in _COMPONENT_METADATA}
     return value
+
+
+_COMPONENT_METADATA = ("display_name", "description", "tags")
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -53,7 +53,6 @@ _SWEEP = {
     "earlyTermination": None,
     "inputs": {},
     "outputs": {},
-    "queueSettings": {"jobTier": "Null", "priority": None},
     "resources": _RESOURCES,
     "componentConfiguration": None,
 }
@@ -61,9 +60,15 @@ _SAMPLING = {"seed": None, "logbase": None, "rule": None}
 _SWEEP_LIMITS = {"timeout": None, "trialTimeout": None}
 _TRIAL = {"codeId": None, "environmentVariables": {}, "distribution": None, "resources": _RESOURCES}
 _PIPELINE = {"settings": {}, "jobs": {}, "outputs": {}, "sourceJobId": None}
-_INPUT = {"description": None, "mode": "ReadOnlyMount"}
-_OUTPUT_2025 = {"description": None, "uri": None, "assetName": None, "mode": "ReadWriteMount"}
+# What the service keeps of a job's input or output: the members of its model at the api-version answered, each
+# present (null when unset), nothing else (a literal input is a description and a value).
+_LITERAL_INPUT = {"jobInputType": "literal", "description": None, "value": None}
+_INPUT_2025 = {"jobInputType": None, "description": None, "uri": None, "mode": "ReadOnlyMount"}
+_INPUT = {**_INPUT_2025, "pathOnCompute": None}
+_OUTPUT_2025 = {"jobOutputType": None, "description": None, "uri": None, "assetName": None, "mode": "ReadWriteMount"}
 _OUTPUT = {**_OUTPUT_2025, "assetVersion": None, "pathOnCompute": None, "autoDeleteSetting": None}
+_QUEUE_2025 = {"jobTier": "Null"}
+_QUEUE = {**_QUEUE_2025, "priority": None}
 
 
 def _fill(target: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +76,29 @@ def _fill(target: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
         if key not in target:
             target[key] = copy.deepcopy(value)
     return target
+
+
+def _model(binding: dict[str, Any], members: dict[str, Any]) -> dict[str, Any]:
+    """``binding`` as an instance of the model whose members (and defaults) are ``members``."""
+    return {key: binding[key] if key in binding else copy.deepcopy(default) for key, default in members.items()}
+
+
+def _port_model(binding: dict[str, Any], port: str, new: bool) -> dict[str, Any]:
+    if port == "outputs":
+        return _OUTPUT_2025 if new else _OUTPUT
+    if binding.get("jobInputType") == "literal":
+        return _LITERAL_INPUT
+    return _INPUT_2025 if new else _INPUT
+
+
+def bind_ports(props: dict[str, Any], api_version: str | None) -> None:
+    """A job's inputs and outputs as the service binds them at ``api_version``: the members of their models (null
+    when unset) and nothing else; what a PUT sends beyond them is not kept."""
+    new = api_version == NEW_JOB_API
+    for port in ("inputs", "outputs"):
+        for name, binding in (props.get(port) or {}).items():
+            if isinstance(binding, dict):
+                props[port][name] = _model(binding, _port_model(binding, port, new))
 
 
 def job(resource: dict[str, Any], api_version: str | None) -> dict[str, Any]:
@@ -89,7 +117,6 @@ def job(resource: dict[str, Any], api_version: str | None) -> dict[str, Any]:
     if job_type == "Command":
         _fill(props, _COMMAND)
         _fill(props, {"resources": _RESOURCES_2025 if new else _RESOURCES})
-        _fill(props, {"queueSettings": {"jobTier": "Null"} if new else {"jobTier": "Null", "priority": None}})
         if not new:
             _fill(props, {"autologgerSettings": None})
     elif job_type == "Sweep":
@@ -106,12 +133,10 @@ def job(resource: dict[str, Any], api_version: str | None) -> dict[str, Any]:
             props["inputs"] = None
     if isinstance(props.get("resources"), dict):
         _fill(props["resources"], _RESOURCES_2025 if new else _RESOURCES)
-    for binding in (props.get("inputs") or {}).values():
-        if isinstance(binding, dict) and binding.get("jobInputType") != "literal":
-            _fill(binding, _INPUT if new else {**_INPUT, "pathOnCompute": None})
-    for binding in (props.get("outputs") or {}).values():
-        if isinstance(binding, dict):
-            _fill(binding, _OUTPUT_2025 if new else _OUTPUT)
+    if job_type in ("Command", "Sweep"):
+        # Recorded (test_command_job_serverless): a queueSettings sent with only its jobTier answers priority too.
+        props["queueSettings"] = _fill(props.get("queueSettings") or {}, _QUEUE_2025 if new else _QUEUE)
+    bind_ports(props, api_version)
     out["systemData"] = {k: v for k, v in out.get("systemData", {}).items() if not k.startswith("lastModified")}
     return out
 
@@ -120,12 +145,25 @@ _ASSET_PROPERTIES = {
     "codes": {"description": None},
     "environments": {"description": None, "condaFile": None},
     "data": {"description": None},
-    "models": {"description": None, "autoDeleteSetting": None, "jobName": None, "stage": None, "intellectualProperty": None},
-    "components": {"description": None},
+    "models": {"description": None, "autoDeleteSetting": None, "jobName": None, "intellectualProperty": None},
+    "components": {"description": None, "autoDeleteSetting": None},
 }
 # Recorded: data versions carry no lastModifiedBy*, and no provisioningState in their properties.
 _ASSET_SYSTEM_DATA_DROPPED = {"data": ("lastModifiedBy", "lastModifiedByType")}
-_ASSET_PROPERTIES_DROPPED = {"data": ("provisioningState",), "components": ("provisioningState",)}
+_ASSET_PROPERTIES_DROPPED = {"data": ("provisioningState",)}
+# Kinds whose versions have a lifecycle stage (data versions answer stage null, code versions none).
+_STAGED_KINDS = ("environments", "models", "components")
+
+
+def stage(props: dict[str, Any]) -> str:
+    """A version's stage as the service reports it: ``Archived`` while archived (test_component_archive_restore_version),
+    ``Logged`` for an anonymous version the SDK made on the way (an endpoint's environment and model, a pipeline
+    step's component), ``Development`` for one a user registered, unless the user gave a stage."""
+    if props.get("isArchived"):
+        return "Archived"
+    if props.get("stage") not in (None, "", "Archived"):
+        return props["stage"]  # one the user gave (a model's Production, ...); a restore may send back Archived
+    return "Logged" if props.get("isAnonymous") else "Development"
 
 
 def asset_version(kind: str, resource: dict[str, Any]) -> dict[str, Any]:
@@ -137,10 +175,8 @@ def asset_version(kind: str, resource: dict[str, Any]) -> dict[str, Any]:
         props.pop(key, None)
     for key in _ASSET_SYSTEM_DATA_DROPPED.get(kind, ()):
         out.get("systemData", {}).pop(key, None)
-    if kind == "components":
-        for binding in ((props.get("componentSpec") or {}).get("inputs") or {}).values():
-            if isinstance(binding, dict):
-                binding.setdefault("optional", "False")
+    if kind in _STAGED_KINDS:
+        props["stage"] = stage(props)
     return out
 
 
@@ -158,4 +194,76 @@ def datastore(resource: dict[str, Any], subscription_id: str | None = None, reso
             "serviceDataAccessAuthIdentity": "None",
         },
     )
+    return out
+
+
+# Run history's Run, as recorded (test_pipeline_job_child_run_download: a pipeline's children): every member present.
+_USER = dict.fromkeys(
+    ("userObjectId", "userPuId", "userIdp", "userAltSecId", "userIss", "userTenantId", "userName", "upn"),
+) | {"clientApplicationId": None, "applicationACR": None}
+_ERROR = {
+    "code": None,
+    "severity": None,
+    "message": None,
+    "messageFormat": None,
+    "messageParameters": {},
+    "referenceCode": None,
+    "detailsUri": None,
+    "target": None,
+    "details": [],
+    "innerError": None,
+    "debugInfo": None,
+    "additionalInfo": None,
+}
+_ERROR_RESPONSE = {"error": _ERROR, "correlation": None, "environment": None, "location": None, "time": None, "componentName": None}
+_COMPUTE = {
+    "target": None,
+    "targetType": "amlcompute",
+    "vmSize": None,
+    "instanceType": None,
+    "instanceCount": 1,
+    "gpuCount": 0,
+    "priority": None,
+    "region": None,
+    "armId": None,
+    "properties": None,
+}
+_RUN_NULLS = (
+    "runNumber", "rootRunId", "createdUtc", "userId", "token", "tokenExpiryTimeUtc", "error", "revision", "statusRevision",
+    "runUuid", "parentRunUuid", "rootRunUuid", "lastStartTimeUtc", "currentComputeTime", "computeDuration",
+    "effectiveStartTimeUtc", "lastModifiedUtc", "duration", "cancelationReason", "currentAttemptId", "runId", "parentRunId",
+    "experimentId", "status", "startTimeUtc", "endTimeUtc", "scheduleId", "displayName", "name", "dataContainerId",
+    "description", "runType", "scriptName", "target", "runDefinition", "jobSpecification", "primaryMetricName",
+    "createdFrom", "cancelUri", "completeUri", "diagnosticsUri", "retainForLifetimeOfWorkspace", "queueingInfo", "inputs",
+    "outputs",
+)  # fmt: skip
+_RUN = {
+    **dict.fromkeys(_RUN_NULLS),
+    "createdBy": _USER,
+    "lastModifiedBy": _USER,
+    "warnings": [],
+    "hidden": False,
+    "runTypeV2": {"orchestrator": None, "traits": [], "attribution": None, "computeType": None},
+    "properties": {},
+    "parameters": {},
+    "actionUris": {},
+    "uniqueChildRunComputeTargets": [],
+    "tags": {},
+    "settings": {},
+    "services": {},
+    "inputDatasets": [],
+    "outputDatasets": [],
+    "computeRequest": {"nodeCount": 1, "gpuCount": 0},
+    "compute": None,
+}
+
+
+def run(view: dict[str, Any]) -> dict[str, Any]:
+    """A run history Run (a copy) with every member the service answers, null when unset."""
+    out = _fill(copy.deepcopy(view), _RUN)
+    if out["target"] and out["compute"] is None:
+        out["compute"] = {**_COMPUTE, "target": out["target"]}
+    if isinstance(out["error"], dict):
+        _fill(out["error"], _ERROR_RESPONSE)
+        _fill(out["error"]["error"], _ERROR)
     return out

@@ -353,3 +353,134 @@ def test_the_form_of_a_value_masks_its_names_and_is_its_own_form(value: str, for
     assert string_form(value) == form
     if form is not None:
         assert string_form(form) == form
+
+
+def test_a_put_of_a_job_that_moved_on_meanwhile_is_sent_again_after_ticks(tmp_path, capsys):
+    # The recorded job ran to its end between its PUT and a second PUT (an archive): that PUT answers Completed.
+    with recording_double() as double:
+        double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        recorder.call("PUT", "/environments/conformance-env/versions/1", {"properties": {"image": IMAGE}})
+        recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+        double.run_to_completion("conformance-job")
+        again = recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+    assert (again["StatusCode"], again["ResponseBody"]["properties"]["status"]) == (200, "Completed")
+
+    code, out = run_checker(write_recording(tmp_path, recorder.entries), capsys)
+
+    assert code == 0, out
+    assert "200/200 after" in out
+
+
+def test_a_read_of_a_job_no_request_in_scope_made_is_out_of_scope(session, tmp_path, capsys):
+    # A schedule's run: made by a call the double does not serve, read with the provider's GET.
+    entries = [e for e in copy.deepcopy(session) if not (e["RequestMethod"] == "PUT" and "/jobs/" in e["RequestUri"])]
+
+    code, out = run_checker(write_recording(tmp_path, entries), capsys)
+
+    assert code == 0, out
+    assert f"reads a job made out of scope: GET …/jobs/{{}} x{len(_jobs(entries))}" in out
+
+
+def test_a_version_a_put_updated_is_seeded_when_its_answer_says_it_was_made_before_the_recording(tmp_path, capsys):
+    # An endpoint's anonymous model, registered again by the SDK: the service answers 200, an update.
+    body = {
+        "properties": {"isAnonymous": True, "modelType": "custom_model", "modelUri": "azureml://datastores/workspaceblobstore/paths/m/"}
+    }
+    with recording_double() as double:
+        recorder = Recorder(double)
+        recorder.call("PUT", "/models/endpoint-model/versions/1", body, api_version="2023-08-01-preview")
+        updated = recorder.call("PUT", "/models/endpoint-model/versions/1", body, api_version="2023-08-01-preview")
+    updated["ResponseBody"]["systemData"]["createdAt"] = "2020-01-01T00:00:00.0000000+00:00"
+    folder = write_recording(tmp_path, [updated])
+
+    (plan,) = load_plans(folder)
+    code, out = run_checker(folder, capsys)
+
+    assert ("models", "endpoint-model", "1") in {(seed.kind, seed.name, seed.version) for seed in plan.seeds}
+    assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        (
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/schedules/nightly/trigger",
+            "…/schedules/{}/trigger",
+        ),
+        (
+            "/subscriptions/s/providers/Microsoft.MachineLearningServices/locations/eastus/mfeOperationsStatus/s:1:abc",
+            "/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/mfeOperationsStatus/{}",
+        ),
+        (
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/registries/shared",
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/registries/{}",
+        ),
+    ],
+)
+def test_an_operation_out_of_scope_is_named_with_its_names_masked(path: str, template: str):
+    from tests.azureml_double.conformance.plan import rough_template
+
+    assert rough_template(path) == template
+
+
+def test_a_default_datastore_takes_the_kind_of_credentials_the_recording_shows(tmp_path, capsys):
+    # A workspace with identity-based storage access: its blob store has no secrets to list.
+    with recording_double() as double:
+        double.set_datastore_credentials_type("workspaceblobstore", "None")
+        recorder = Recorder(double)
+        recorder.call("GET", "/datastores/workspaceblobstore", api_version="2024-10-01-preview")
+        refused = recorder.call("POST", "/datastores/workspaceblobstore/listSecrets", {"expirableSecret": True}, "2024-10-01-preview")
+    assert refused["StatusCode"] == 400
+
+    code, out = run_checker(write_recording(tmp_path, recorder.entries), capsys)
+
+    assert code == 0, out
+
+
+def test_a_pipeline_step_the_recorded_children_show_failing_is_scripted_to_fail(tmp_path, capsys):
+    with recording_double() as double:
+        double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        spec = {"type": "command", "command": "python prep.py", "environment": f"azureml:{IMAGE}"}
+        component = recorder.call(
+            "PUT",
+            "/components/azureml_anonymous/versions/0a1b",
+            {"properties": {"isAnonymous": True, "componentSpec": spec}},
+            "2024-01-01-preview",
+        )["ResponseBody"]["id"]
+        steps = {name: {"type": "command", "componentId": component} for name in ("prep", "report")}
+        body = {"properties": {"jobType": "Pipeline", "computeId": f"{double.workspace_arm_id}/computes/cpu-cluster", "jobs": steps}}
+        double.script_next_job(steps={"prep": {"outcome": "Failed", "error_message": "no rows"}})
+        recorder.call("PUT", "/jobs/conformance-pipeline", body, api_version="2024-01-01-preview")
+        double.run_to_completion("conformance-pipeline")
+        recorder.call("GET", "/jobs/conformance-pipeline", api_version="2024-01-01-preview")
+        children = recorder.call_path("GET", f"/history/v1.0{double.workspace_arm_id}/runs/conformance-pipeline/children")
+    assert {run["displayName"]: run["status"] for run in children["ResponseBody"]["value"]} == {"prep": "Failed", "report": "Completed"}
+    folder = write_recording(tmp_path, recorder.entries)
+
+    (plan,) = load_plans(folder)
+    code, out = run_checker(folder, capsys)
+
+    assert plan.outcomes == {"conformance-pipeline": "Failed", "conformance-pipeline/prep": "Failed"}
+    assert code == 0, out
+
+
+def test_a_job_submitted_again_that_existed_before_the_recording_is_seeded_in_its_recorded_status(tmp_path, capsys):
+    # The same name submitted again: the service answers the job as it is (Completed), not a new one.
+    with recording_double() as double:
+        double.add_compute("cpu-cluster")
+        recorder = Recorder(double)
+        recorder.call("PUT", "/environments/conformance-env/versions/1", {"properties": {"image": IMAGE}})
+        recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+        double.run_to_completion("conformance-job")
+        again = recorder.call("PUT", "/jobs/conformance-job", _job_body(double), api_version="2025-01-01-preview")
+    again["ResponseBody"]["systemData"]["createdAt"] = "2020-01-01T00:00:00.0000000+00:00"
+    folder = write_recording(tmp_path, [again])  # what the job runs existed before too
+
+    (plan,) = load_plans(folder)
+    code, out = run_checker(folder, capsys)
+
+    assert ("jobs", "conformance-job") in {(seed.kind, seed.name) for seed in plan.seeds}
+    assert code == 0, out
+    assert "1 of 1 recorded answers match" in out

@@ -149,6 +149,41 @@ def test_command_job_goes_through_the_services_statuses(double, client) -> None:
     assert seen == ["Starting", "Preparing", "Queued", "Running", "Finalizing", "Completed"]
 
 
+def test_a_serverless_job_has_no_cluster_name_and_its_queue_settings_a_priority(double, client) -> None:
+    # test_command_job_serverless: no computeId; queueSettings sent with a jobTier only
+    put = put_job(double, client, computeId=None, queueSettings={"jobTier": "Standard"}).body["properties"]
+    read = client.send("GET", url(double, "/jobs/job-1", READ_API), None).body["properties"]
+
+    assert put["properties"]["_azureml.ClusterName"] is None and read["properties"]["_azureml.ClusterName"] is None
+    assert put["queueSettings"] == {"jobTier": "Standard"}
+    assert read["queueSettings"] == {"jobTier": "Standard", "priority": None}
+
+
+def test_a_job_input_answers_the_members_of_its_model_at_the_api_version(double, client) -> None:
+    # test_command_job_with_dataset, test_command_job_serverless, test_schedule_lifetime (a literal input's description)
+    data = {"jobInputType": "uri_folder", "uri": "azureml://datastores/workspaceblobstore/paths/x/", "pathOnCompute": "/mnt/x"}
+    inputs = {"data": data, "n": {"jobInputType": "literal", "value": "3"}}
+
+    put = put_job(double, client, inputs=inputs).body["properties"]["inputs"]
+    read = client.send("GET", url(double, "/jobs/job-1", READ_API), None).body["properties"]["inputs"]
+
+    assert put["data"] == {"jobInputType": "uri_folder", "description": None, "uri": data["uri"], "mode": "ReadOnlyMount"}
+    assert put["n"] == read["n"] == {"jobInputType": "literal", "description": None, "value": "3"}
+    assert read["data"]["pathOnCompute"] is None  # not a member at the PUT's api-version: not kept
+
+
+def test_a_put_of_a_finished_job_as_read_is_accepted_and_answers_its_state(double, client) -> None:
+    # a PUT of an existing job changes its metadata only and answers the job as it is; the SDK archives a job by
+    # sending it back as read, with the members the service filled in
+    put_job(double, client)
+    double.run_to_completion("job-1")
+    read = client.send("GET", url(double, "/jobs/job-1", READ_API), None).body
+
+    again = client.send("PUT", url(double, "/jobs/job-1", READ_API), {"properties": {**read["properties"], "isArchived": True}})
+
+    assert (again.status, again.body["properties"]["status"], again.body["properties"]["isArchived"]) == (200, "Completed", True)
+
+
 def test_the_service_adds_a_default_output(double, client) -> None:
     outputs = put_job(double, client).body["properties"]["outputs"]
 
@@ -277,6 +312,118 @@ def test_anonymous_component_is_one_version_per_content(double, client) -> None:
     assert first.body["properties"]["componentSpec"]["resources"] == {"instance_count": "1"}
 
 
+def test_anonymous_components_are_told_apart_by_their_content_not_the_hash_in_the_url(double, client) -> None:
+    # test_schedule_lifetime: three steps' components PUT under the same (sanitised) hash, three versions answered
+    path = url(double, "/components/azureml_anonymous/versions/000000", "2024-01-01-preview")
+    hello, world = (
+        {"properties": {"isAnonymous": True, "componentSpec": {"type": "command", "command": f"echo {w}"}}} for w in ("hello", "world")
+    )
+
+    first, second = client.send("PUT", path, hello), client.send("PUT", path, world)
+
+    assert first.body["name"] != second.body["name"]
+    assert second.body["properties"]["componentSpec"]["command"] == "echo world"
+
+
+def component_spec(**changes: Any) -> dict[str, Any]:
+    spec = {
+        "$schema": "https://azuremlschemas.azureedge.net/development/commandComponent.schema.json",
+        "name": "train",
+        "version": "1",
+        "type": "command",
+        "is_deterministic": True,
+        "command": "python train.py --n ${{inputs.n}} --data ${{inputs.data}} --out ${{outputs.model}}",
+        "environment": "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33",
+        "inputs": {"n": {"type": "number", "optional": True, "default": "10.99"}, "data": {"type": "uri_folder"}},
+        "outputs": {"model": {"type": "uri_folder"}},
+        "_source": "YAML.COMPONENT",
+    }
+    return {**spec, **changes}
+
+
+def test_a_component_answers_the_spec_it_was_given_with_the_services_additions(double, client) -> None:
+    # test_component_archive_restore_version, test_schedule_lifetime (@latest)
+    latest = "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest"
+    body = {
+        "properties": {
+            "description": "trains",
+            "isAnonymous": False,
+            "componentSpec": component_spec(environment=latest, description="trains"),
+        }
+    }
+
+    props = client.send("PUT", url(double, "/components/train/versions/1", "2024-01-01-preview"), body).body["properties"]
+    spec = props["componentSpec"]
+
+    sent = component_spec()
+    assert (spec["$schema"], spec["outputs"], spec["command"]) == (sent["$schema"], sent["outputs"], sent["command"])
+    assert "_source" not in spec and spec["is_deterministic"] == "True"
+    assert (props["description"], spec["description"]) == (None, "trains")
+    assert spec["inputs"] == {
+        "n": {"type": "number", "optional": "True", "default": "10.99"},
+        "data": {"type": "uri_folder", "optional": "False"},
+    }
+    assert spec["environment"].startswith("azureml://registries/azureml/environments/AzureML-sklearn-1.0-ubuntu20.04-py38-cpu/versions/")
+
+
+def test_the_sdks_archive_reput_of_a_component_with_inputs_is_accepted(double, client) -> None:
+    # test_component_archive_restore_version: the SDK archives by sending back the component as answered
+    path = url(double, "/components/train/versions/1", "2024-01-01-preview")
+    created = client.send("PUT", path, {"properties": {"isAnonymous": False, "componentSpec": component_spec()}}).body["properties"]
+
+    archived = client.send("PUT", path, {"properties": {**created, "isArchived": True}})
+    restored = client.send("PUT", path, {"properties": {**archived.body["properties"], "isArchived": False}})  # as read: stage Archived
+
+    assert (archived.status, archived.body["properties"]["stage"]) == (200, "Archived")
+    assert (restored.status, restored.body["properties"]["stage"]) == (200, "Development")
+
+
+def test_a_version_a_user_registers_is_in_development_one_the_sdk_makes_anonymously_is_logged(double, client) -> None:
+    # test_online_deployment_create (anonymous environment and model), test_crud_file, test_schedule_lifetime
+    image = {"image": "python:3.11-slim"}
+    named = client.send("PUT", url(double, "/environments/named/versions/1", "2023-04-01-preview"), {"properties": image}).body
+    anonymous_path = url(double, "/environments/CliV2AnonymousEnvironment/versions/0a1b", "2023-04-01-preview")
+    anonymous = client.send("PUT", anonymous_path, {"properties": {**image, "isAnonymous": True}}).body
+
+    assert (named["properties"]["stage"], named["properties"]["properties"]["azureml.labels"]) == ("Development", "latest")
+    assert (anonymous["properties"]["stage"], anonymous["properties"]["properties"]["azureml.labels"]) == ("Logged", "")
+
+
+def test_a_version_list_leaves_out_anonymous_versions(double, client) -> None:
+    # test_online_deployment_create: the endpoint's anonymous model exists, its name lists no version
+    body = {
+        "properties": {"isAnonymous": True, "modelType": "custom_model", "modelUri": "azureml://datastores/workspaceblobstore/paths/m/"}
+    }
+    client.send("PUT", url(double, "/models/endpoint-model/versions/1", "2023-08-01-preview"), body)
+
+    listed = client.send("GET", url(double, "/models/endpoint-model/versions", "2023-08-01-preview") + "&$top=1", None)
+
+    assert (listed.status, listed.body["value"]) == (200, [])
+
+
+def test_a_model_uri_in_long_form_is_stored_with_resource_groups_capitalised(double, client) -> None:
+    # test_crud_file, test_promote_model: sent ".../resourcegroups/...", answered ".../resourceGroups/..."
+    ids = f"azureml://subscriptions/{double.subscription_id}/resourcegroups/{double.resource_group}/workspaces/{double.workspace}"
+    body = {"properties": {"modelType": "custom_model", "modelUri": f"{ids}/datastores/workspaceblobstore/paths/m/"}}
+    path = url(double, "/models/m/versions/1", "2023-08-01-preview")
+
+    created = client.send("PUT", path, body).body["properties"]["modelUri"]
+    again = client.send("PUT", path, body)
+
+    assert created == body["properties"]["modelUri"].replace("/resourcegroups/", "/resourceGroups/")
+    assert again.status == 200
+
+
+def test_list_secrets_of_an_identity_based_datastore_is_refused(double, client) -> None:
+    # test_online_deployment_create: the workspace's blob store has credentials of type None
+    double.set_datastore_credentials_type("workspaceblobstore", "None")
+
+    answer = client.send("POST", url(double, "/datastores/workspaceblobstore/listSecrets", "2024-07-01-preview"), {"expirableSecret": True})
+
+    assert answer.status == 400
+    assert error_of(answer)["message"] == "No secrets for credentials of type None."
+
+
 def test_an_unknown_member_of_a_job_is_refused(double, client) -> None:
     answer = put_job(double, client, commandLine="python train.py")
 
@@ -304,3 +451,70 @@ def test_asset_names_may_hold_dots_but_not_start_with_one(double, client) -> Non
     leading = client.send("PUT", url(double, "/environments/.hidden/versions/1", "2023-04-01-preview"), body)
 
     assert (dotted.status, leading.status) == (201, 400)
+
+
+def run_pipeline_with_a_failed_step(double: AzureMLDouble, client: DoubleClient) -> str:
+    """A pipeline of two independent steps, ``prep`` scripted to fail; ran to its end."""
+    spec = {"type": "command", "command": "python prep.py", "environment": "azureml:sklearn:1"}
+    component = client.send(
+        "PUT",
+        url(double, "/components/azureml_anonymous/versions/0a1b", READ_API),
+        {"properties": {"isAnonymous": True, "componentSpec": spec}},
+    ).body["id"]
+    steps = {name: {"type": "command", "componentId": component} for name in ("prep", "report")}
+    body = {"properties": {"jobType": "Pipeline", "computeId": f"{double.workspace_arm_id}/computes/cpu-cluster", "jobs": steps}}
+    double.script_next_job(steps={"prep": {"outcome": "Failed", "error_message": "no rows"}})
+    assert client.send("PUT", url(double, "/jobs/pipe-1", READ_API), body).status == 201
+    assert double.run_to_completion("pipe-1") == "Failed"
+    return "pipe-1"
+
+
+def test_a_pipelines_children_are_its_steps_runs_each_with_every_member_and_its_error(double, client) -> None:
+    # test_pipeline_job_child_run_download: GET …/runs/{pipeline}/children, one page of run history Runs
+    name = run_pipeline_with_a_failed_step(double, client)
+    history = f"/history/v1.0{double.workspace_arm_id}/runs/{name}/children"
+
+    answer = client.send("GET", history, None)
+
+    assert answer.status == 200 and list(answer.body) == ["value"]
+    runs = {run["displayName"]: run for run in answer.body["value"]}
+    assert {step: run["status"] for step, run in runs.items()} == {"prep": "Failed", "report": "Completed"}
+    failed = runs["prep"]
+    assert (failed["error"]["error"]["code"], failed["error"]["error"]["message"]) == ("UserError", "no rows")
+    assert (failed["runType"], failed["runTypeV2"]["traits"][0], failed["parentRunId"]) == ("azureml.StepRun", "azureml.StepRun", name)
+    assert failed["compute"]["target"] == failed["target"] == "cpu-cluster"
+    assert {"runNumber", "createdBy", "cancelUri", "actionUris", "inputDatasets", "queueingInfo"} <= set(failed)
+    assert runs["report"]["error"] is None
+
+
+def test_the_latest_label_is_on_the_newest_environment_version_only(double, client) -> None:
+    # test_environment_archive_restore_version: after version 2, version 1 reads azureml.labels ""
+    for version in ("1", "2"):
+        client.send(
+            "PUT", url(double, f"/environments/labelled/versions/{version}", "2023-04-01-preview"), {"properties": {"image": "python:3.11"}}
+        )
+
+    labels = {
+        version: client.send("GET", url(double, f"/environments/labelled/versions/{version}", "2023-04-01-preview"), None).body[
+            "properties"
+        ]["properties"]["azureml.labels"]
+        for version in ("1", "2")
+    }
+
+    assert labels == {"1": "", "2": "latest"}
+
+
+def test_a_component_versions_display_name_and_description_may_change_not_what_it_runs(double, client) -> None:
+    # test_component_update: the same version PUT again with another display name and description answers 200
+    path = url(double, "/components/train/versions/1", "2024-01-01-preview")
+    client.send("PUT", path, {"properties": {"componentSpec": component_spec()}})
+
+    updated = client.send("PUT", path, {"properties": {"componentSpec": component_spec(display_name="Updated", description="Updated")}})
+    changed = client.send("PUT", path, {"properties": {"componentSpec": component_spec(command="python other.py")}})
+
+    assert updated.status == 200
+    assert (updated.body["properties"]["componentSpec"]["display_name"], updated.body["properties"]["componentSpec"]["description"]) == (
+        "Updated",
+        "Updated",
+    )
+    assert changed.status == 400 and "componentSpec cannot be changed" in error_of(changed)["message"]

@@ -80,6 +80,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DELETE", "…/jobs/{name}", ("2023-04-01-preview",), "remove_job: on_delete delete"),
     Operation("POST", "…/jobs/{name}/cancel", ("2023-04-01-preview",), "remove_job: jobs.begin_cancel"),
     Operation("GET", "history:/runs/{run}/details", (), "job_logs: run details (error, log files)"),
+    Operation("GET", "history:/runs/{run}/children", (), "job_logs: a failed pipeline's steps (the failed one's error and log)"),
     Operation("PATCH", "history:/runs/{run}", (), "jobs.archive / jobs.restore"),
 )
 

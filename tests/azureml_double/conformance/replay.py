@@ -10,7 +10,8 @@ without such differences (its other differences are reported). The clock only go
 no tick before a read that already agrees, so this accepts exactly the recorded sequences of statuses the
 double produces in that order, each held for as many reads as the recording shows: 17 polls answering Running
 are 17 reads without a tick. A status the double skips or never reaches stays a mismatch, reported with the
-statuses the double went through.
+statuses the double went through. A PUT of a job the double already has (it answers 200, not 201) changes
+only the job's metadata and answers the job's state: it counts as a read of the job, sent again after each tick.
 """
 
 from __future__ import annotations
@@ -55,11 +56,24 @@ def replay(plan: Plan) -> PlanResult:
         try:
             rewriter = Rewriter(plan.recorded_paths, double.subscription_id, double.resource_group, double.workspace)
             notes = apply_seeds(double, client, plan.seeds, rewriter)
-            for job, outcome in plan.outcomes.items():
-                double.script_job(job, outcome=outcome)
+            _script_outcomes(double, plan.outcomes)
             return PlanResult(plan, _run_steps(plan, double, client, rewriter), notes)
         finally:
             client.close()
+
+
+def _script_outcomes(double: AzureMLDouble, outcomes: dict[str, str]) -> None:
+    """Jobs end as recorded; a pipeline's steps (``<pipeline>/<step>``) too, and the pipeline with them."""
+    steps: dict[str, dict[str, dict[str, str]]] = {}
+    for name, outcome in outcomes.items():
+        pipeline, _, step = name.partition("/")
+        if step:
+            steps.setdefault(pipeline, {})[step] = {"outcome": outcome}
+    for name, outcome in outcomes.items():
+        if "/" not in name:
+            double.script_job(name, outcome=outcome, steps=steps.pop(name, {}))
+    for pipeline, by_step in steps.items():
+        double.script_job(pipeline, steps=by_step)
 
 
 def _run_steps(plan: Plan, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter) -> list[StepResult]:
@@ -103,9 +117,16 @@ def _run_step(step: Step, double: AzureMLDouble, client: DoubleClient, rewriter:
     if exchange.method == "PUT" and isinstance(exchange.body, dict) and isinstance(answer.body, dict):
         rewriter.alias(rewriter.text(str(exchange.body.get("id") or "")), str(answer.body.get("id") or ""))
     result = StepResult(step, api_version, answer, differences)
-    if differences and exchange.method == "GET" and _TIME_DEPENDENT.search(exchange.path):
-        _advance_until_match(result, double, client, rewriter, recorded, target, upstream)
+    if differences and _reads_state(exchange, answer):
+        _advance_until_match(result, double, client, rewriter, recorded, (exchange.method, target, body, upstream))
     return result
+
+
+def _reads_state(exchange: Exchange, answer: Answer) -> bool:
+    """A read of something that moves with time, or a PUT of a job the double already had (metadata only)."""
+    if not _TIME_DEPENDENT.search(exchange.path):
+        return False
+    return exchange.method == "GET" or (exchange.method == "PUT" and answer.status == 200 and "/jobs/" in exchange.path)
 
 
 def _named_as_recorded(answer: Answer, rewriter: Rewriter) -> Answer:
@@ -113,15 +134,21 @@ def _named_as_recorded(answer: Answer, rewriter: Rewriter) -> Answer:
 
 
 def _advance_until_match(
-    result: StepResult, double: AzureMLDouble, client: DoubleClient, rewriter: Rewriter, recorded: Answer, target: str, upstream: str
+    result: StepResult,
+    double: AzureMLDouble,
+    client: DoubleClient,
+    rewriter: Rewriter,
+    recorded: Answer,
+    request: tuple[str, str, object, str],
 ) -> None:
-    """Tick and read again while the answer differs in time-dependent ways; keep the first that does not."""
+    """Tick and send the read again while the answer differs in time-dependent ways; keep the first that does not."""
     if not any(d.time_dependent for d in result.differences):
         return
+    method, target, body, upstream = request
     result.seen.append(_status(result.answer))
     for tick in range(1, MAX_TICKS + 1):
         double.tick()
-        answer = _named_as_recorded(client.send("GET", target, None, upstream=upstream), rewriter)
+        answer = _named_as_recorded(client.send(method, target, body, upstream=upstream), rewriter)
         differences = compare(recorded, answer)
         if _status(answer) != result.seen[-1]:
             result.seen.append(_status(answer))

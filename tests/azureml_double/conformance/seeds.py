@@ -1,6 +1,9 @@
 """What a recording shows existed before it began (or was made by calls out of scope): the seeds of its replay.
 
 * resources an in-scope GET returned that no earlier in-scope PUT created;
+* resources an in-scope PUT updated rather than created: its answer says they were created before the recording
+  began (``systemData.createdAt`` before the first answer's ``Date``; an anonymous model the SDK registers again, a
+  job submitted again under its name, which answers the job as it is, e.g. Completed);
 * resources an out-of-scope PUT created (named as its answer names them: the service names some versions itself)
   or an out-of-scope GET of one resource returned;
 * resources an accepted request references (compute, environment, code, data, component, datastore ids in its
@@ -12,14 +15,19 @@ Listings the provider never makes are not read: what they show matters only thro
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tests.azureml_double.conformance.recording import Exchange
 
-# Kinds a seed can create, and the ARM id of one resource of each kind.
-SEEDABLE = ("computes", "datastores", "codes", "environments", "data", "models", "components")
+# Kinds a seed can create, and the ARM id of one resource of each kind (jobs last: they name the others).
+SEEDABLE = ("computes", "datastores", "codes", "environments", "data", "models", "components", "jobs")
+# Kinds whose resources are not versions; jobs are seeded only when a PUT shows they existed before.
+_UNVERSIONED = ("computes", "datastores")
 _RESOURCE = re.compile(
     r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+"
     r"/(?P<kind>" + "|".join(SEEDABLE) + r")/(?P<name>[^/?\s\"']+)(?:/versions/(?P<version>[^/?\s\"']+))?",
@@ -45,6 +53,7 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
     """Seeds in an order that makes what a seed references first (computes, datastores, codes, ... components)."""
     created: set[str] = set()
     seeds: dict[str, Seed] = {}
+    began = _recording_began(exchanges)
 
     def add(seed: Seed) -> None:
         if seed.key in created or seed.key in seeds:
@@ -57,10 +66,12 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
         scoped = id(exchange) in in_scope
         if exchange.method == "PUT" and exchange.succeeded:
             # The answer's id: the service names some versions itself (anonymous components).
-            made = _resource_at(_id_of(exchange.body) or exchange.path)
-            if made is not None and scoped:
+            made = _resource_at(_id_of(exchange.body) or exchange.path, with_jobs=True)
+            if made is not None and scoped and _created_before(exchange.body, began):
+                add(_shown(made, exchange.body, f"updated by #{exchange.index}, made before the recording", exchange))
+            elif made is not None and scoped:
                 created.add(made.key)
-            elif made is not None and isinstance(exchange.body, dict):
+            elif made is not None and made.kind != "jobs" and isinstance(exchange.body, dict):
                 add(_shown(made, exchange.body, f"created by out-of-scope #{exchange.index}", exchange))
         if exchange.method == "GET" and exchange.succeeded and isinstance(exchange.body, dict):
             shown = [exchange.body] if scoped or "value" not in exchange.body else []
@@ -77,17 +88,36 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
     return sorted(seeds.values(), key=lambda seed: SEEDABLE.index(seed.kind))
 
 
+def _recording_began(exchanges: list[Exchange]) -> datetime | None:
+    """When the first recorded answer was given (its ``Date`` header)."""
+    for exchange in exchanges:
+        with contextlib.suppress(TypeError, ValueError):
+            return parsedate_to_datetime(exchange.header("Date") or "")
+    return None
+
+
+def _created_before(resource: Any, moment: datetime | None) -> bool:
+    created = ((resource or {}).get("systemData") or {}).get("createdAt") if isinstance(resource, dict) else None
+    if moment is None or not isinstance(created, str):
+        return False
+    try:
+        return datetime.fromisoformat(created[:19]).replace(tzinfo=UTC) < moment
+    except ValueError:
+        return False
+
+
 def _id_of(resource: Any) -> str:
     return str(resource.get("id") or "") if isinstance(resource, dict) else ""
 
 
-def _resource_at(path: str) -> Seed | None:
+def _resource_at(path: str, *, with_jobs: bool = False) -> Seed | None:
     match = _RESOURCE.search(path)
-    if match is None or (
-        match.group("kind").lower() != "computes" and match.group("kind").lower() != "datastores" and match.group("version") is None
-    ):
+    kind = match.group("kind").lower() if match else ""
+    if kind == "jobs" and not with_jobs:
+        return None
+    if match is None or (kind not in (*_UNVERSIONED, "jobs") and match.group("version") is None):
         return None  # a container: it exists when a version does
-    return Seed(match.group("kind").lower(), match.group("name"), match.group("version"), None, "")
+    return Seed(kind, match.group("name"), match.group("version"), None, "")
 
 
 def _shown(found: Seed, resource: dict[str, Any], reason: str, exchange: Exchange) -> Seed:

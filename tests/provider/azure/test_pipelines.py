@@ -97,15 +97,24 @@ def test_a_step_naming_a_component_the_stack_registered_uses_that_version(
     assert body["jobs"]["train_job"]["componentId"].endswith(f"/components/{name}/versions/1")
 
 
-def test_a_failed_step_fails_the_pipeline_with_the_services_message(
+def test_a_failed_step_fails_the_pipeline_with_the_steps_message_first_and_its_log(
     backend: AzureBackend, aml_double: AzureMLDouble, project: Project
 ) -> None:
-    aml_double.script_next_job(steps={"prep_job": {"outcome": "Failed", "error_message": "no rows to prepare"}})
+    log = "reading rows\nTraceback (most recent call last):\nValueError: no rows to prepare\n"
+    aml_double.script_next_job(steps={"prep_job": {"outcome": "Failed", "error_message": "no rows to prepare", "log": log}})
 
     with pytest.raises(JobFailedError) as failed:
         backend.submit_job(pipeline_props(aml_double, project))
 
-    assert "Failed nodes: /prep_job" in str(failed.value)
+    lines = str(failed.value).splitlines()
+    assert lines[0] == f"job {PIPELINE} ended Failed: step prep_job failed: UserError: no rows to prepare"
+    assert any(line.startswith("  the pipeline reported: ") and "Failed nodes: /prep_job" in line for line in lines)
+    tail = lines.index("  last 3 lines of user_logs/std_log.txt:")
+    assert lines[tail + 1 : tail + 4] == [
+        "    reading rows",
+        "    Traceback (most recent call last):",
+        "    ValueError: no rows to prepare",
+    ]
     assert aml_double.pipeline_steps(PIPELINE)["train_job"].status == "Canceled"
 
 
