@@ -22,6 +22,7 @@ from components.local_paths import is_local
 from components.pipeline_specs import (
     LOCAL_JOB_TYPES,
     PipelineStep,
+    declare_bare_outputs,
     is_pipeline,
     local_inputs,
     pipeline_steps,
@@ -137,7 +138,7 @@ class SpecLoader:
             return _job_environment_files(body)
 
         definition = self._load(entry.file, "load_job", [overrides] if overrides else [], references=references)
-        body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
+        body = declare_bare_outputs({k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"})
         code = body.get("code") or (body.get("trial") or {}).get("code")
         code_hash = self._hash_path(definition, code) if isinstance(code, str) and is_local(code) else None
         input_hashes = {name: self._hash_path(definition, path) for name, path in local_inputs(body.get("inputs")).items()}
