@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from components.pipeline_checks import StackComponent
 from components.pipeline_specs import step_outputs
 from components.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
 from components.specs import JobSpec, SpecLoader
@@ -32,9 +33,8 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         loader.datastore(store)
     for data in settings.data:
         loader.data(data)
-    for component in settings.components:
-        loader.component(component)
-    jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry)) for entry in settings.jobs}
+    components = {spec.name: StackComponent(spec.version, spec.definition) for spec in map(loader.component, settings.components)}
+    jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry, components)) for entry in settings.jobs}
     if settings.target == "local":
         for entry in settings.jobs:
             loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])

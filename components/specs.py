@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from components.local_paths import is_local
+from components.pipeline_checks import StackComponent, check_pipeline
 from components.pipeline_specs import (
     LOCAL_JOB_TYPES,
     PipelineStep,
@@ -123,7 +124,8 @@ class SpecLoader:
         content_hash = self._hash_path(definition, path) if is_local(path) else digest(path, 16)
         return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
-    def job(self, entry: JobEntry) -> JobSpec:
+    def job(self, entry: JobEntry, components: Mapping[str, StackComponent] | None = None) -> JobSpec:
+        """A job YAML; `components` are the stack's, whose outputs a pipeline's steps may bind."""
         overrides: dict[str, Any] = {}
         if entry.compute:
             overrides["compute"] = f"azureml:{entry.compute}"
@@ -134,6 +136,8 @@ class SpecLoader:
         def references(body: dict[str, Any]) -> list[str]:
             if is_pipeline(body):
                 steps.extend(self._pipeline_steps(entry.file, body))
+                # Before the SDK's loader, whose messages for these name no step.
+                self._check_pipeline(entry.file, body, steps, components or {})
                 return [str((self._root / file).resolve()) for file in referenced_files(steps)]
             return _job_environment_files(body)
 
@@ -175,6 +179,12 @@ class SpecLoader:
             return list(pipeline_steps(file, body, self._component_yaml))
         except ValueError as err:
             raise self._error(file, str(err)) from None
+
+    def _check_pipeline(self, file: Path, body: dict[str, Any], steps: list[PipelineStep], stack: Mapping[str, StackComponent]) -> None:
+        try:
+            check_pipeline(body, steps, stack, Location(self._root, self._root, self._external_paths))
+        except DefinitionError as problem:
+            raise self._error(file, str(problem)) from None
 
     def _component_yaml(self, file: Path, referrer: str) -> dict[str, Any]:
         if not (self._root / file).is_file():
