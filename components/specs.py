@@ -152,7 +152,8 @@ class SpecLoader:
         return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes, environment_hash, tuple(steps), step_hashes)
 
     def refuse_unrunnable_locally(self, entry: JobEntry, spec: JobSpec) -> None:
-        """The local target runs command, sweep and pipeline jobs: anything else fails the preview."""
+        """The local target runs command, sweep and pipeline jobs, sweeps sampled at random or on a
+        grid: anything else fails the preview."""
         kind = str(spec.definition.get("type", "command"))
         if kind not in LOCAL_JOB_TYPES:
             raise self._error(entry.file, f"type: {kind} jobs run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} jobs)")
@@ -162,6 +163,12 @@ class SpecLoader:
                     entry.file,
                     f"{step.where}: {step.type} steps run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} steps)",
                 )
+        sweeps = [("", spec.definition)] + [(f"{step.where}.", step.body) for step in spec.steps if step.type == "sweep"]
+        for prefix, sweep in sweeps:
+            algorithm = sweep.get("sampling_algorithm")
+            if (algorithm.get("type") if isinstance(algorithm, Mapping) else algorithm) == "bayesian":
+                why = "bayesian sampling runs only on Azure ML (the local target samples random or grid)"
+                raise self._error(entry.file, f"{prefix}sampling_algorithm: {why}")
 
     def component(self, entry: ComponentEntry) -> VersionedSpec:
         definition = self._load(entry.file, "load_component", references=_job_environment_files)

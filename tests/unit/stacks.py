@@ -19,7 +19,11 @@ from components.settings import SettingsError, StackSettings
 from tests.unit.harness import SUBSCRIPTION
 
 EXISTING = {"existing": True, "subscriptionId": SUBSCRIPTION, "resourceGroup": "team-rg", "name": "team-ws"}
-TARGETS = {"local": {"target": "local"}, "existing-workspace": {"target": "azure", "workspace": EXISTING}}
+TARGETS = {
+    "local": {"target": "local"},
+    "existing-workspace": {"target": "azure", "workspace": EXISTING},
+    "created-workspace": {"target": "azure", "workspace": {"location": "westeurope", "publicNetworkAccess": "Enabled"}},
+}
 
 SCALE = {
     "type": "command",
@@ -103,7 +107,7 @@ def stack(target: str, **keys: Any) -> StackSettings:
         "components": [{"file": "jobs/components/shared.yml"}],
         "jobs": [{"file": "jobs/pipeline.yml", "key": "pipeline"}],
     }
-    return StackSettings.model_validate({**TARGETS.get(target, {"target": target}), **base, **keys})
+    return StackSettings.model_validate({**TARGETS[target], **base, **keys})
 
 
 def refusal(project: Path, settings: StackSettings, stack_name: str = "dev") -> str:
