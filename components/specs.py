@@ -189,7 +189,7 @@ class SpecLoader:
 
     def _check_pipeline(self, file: Path, body: dict[str, Any], steps: list[PipelineStep], stack: Mapping[str, StackComponent]) -> None:
         try:
-            check_pipeline(body, steps, stack, Location(self._root, self._root, self._external_paths))
+            check_pipeline(body, steps, stack, Location(self._root, (self._root / file).parent, self._external_paths))
         except DefinitionError as problem:
             raise self._error(file, str(problem)) from None
 

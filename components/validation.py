@@ -2,7 +2,7 @@
 
 The SDK validates the schema (field names, types, enums) but not meaning: a command naming an
 input the job never declares, a sweep with nothing to search or a negative trial budget, a
-conda file whose `dependencies` is a string. Azure ML finds those only after the workspace is
+conda file whose `dependencies` is a string, an environment variable that is a number. Azure ML finds those only after the workspace is
 built and the job submitted; these checks find them before anything is created.
 
 They also keep a stack inside its repository: a relative path that climbs out (`code:
