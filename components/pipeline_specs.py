@@ -118,6 +118,32 @@ def _layers(step: PipelineStep) -> list[tuple[Mapping[str, Any], Path]]:
     return [(step.body, step.file), (step.component or {}, step.component_file or step.file)]
 
 
+def declare_bare_outputs(body: Mapping[str, Any], declares_outputs: bool = True) -> dict[str, Any]:
+    """A job with every output written without a body (`outputs: {result: }`) declared as the
+    `uri_folder` output Azure ML makes of it.
+
+    Pulumi drops null values from resource properties, so a bare output would reach the provider
+    as no output at all. A step using a component only overrides that component's outputs: its
+    bare output adds nothing, and a type there would override the component's, so it is left alone."""
+    declared = dict(body)
+    outputs = body.get("outputs")
+    if declares_outputs and isinstance(outputs, Mapping):
+        declared["outputs"] = {name: {"type": "uri_folder"} if spec is None else spec for name, spec in outputs.items()}
+    uses = component_field(body)
+    if isinstance(body.get(uses), Mapping):
+        declared[uses] = declare_bare_outputs(body[uses])
+    if isinstance(body.get("jobs"), Mapping):
+        declared["jobs"] = {name: _declare_step_outputs(step) for name, step in body["jobs"].items()}
+    return declared
+
+
+def _declare_step_outputs(step: Any) -> Any:
+    """An inline step declares its own outputs; a step using a component only overrides them."""
+    if not isinstance(step, Mapping):
+        return step
+    return declare_bare_outputs(step, declares_outputs=component_field(step) not in step)
+
+
 def local_inputs(inputs: Any) -> dict[str, str]:
     """Inputs (`{type, path}`) whose path is a local file or folder, by name."""
     return {

@@ -3,38 +3,42 @@
 `pulumi up` starts creating a resource as soon as the program registers it, so a mistake found
 while registering the third job would come after the workspace and the environments were
 already being built. The program therefore loads every definition first (azure-ai-ml's loaders,
-then components/validation.py), and checks what no single file can tell: that a model's
-`output` is one its job declares, and, on the local target, that a job's `azureml:` environment
-is one the stack builds.
+then components/validation.py and, for pipelines, components/pipeline_checks.py against the
+stack's components), and checks what no single file can tell: that no two environments, data
+assets, datastores or components of the stack share a name (their resources would collide),
+that a model's `output` is one its job declares, and that what the YAMLs name exists where the
+stack deploys (components/stack_references.py).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from components.pipeline_checks import StackComponent
 from components.pipeline_specs import step_outputs
 from components.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
 from components.specs import JobSpec, SpecLoader
-
-# `azureml:<name>`, `azureml:<name>:<version>` or `azureml:<name>@<label>`; curated ones start with AzureML-.
-_ASSET = re.compile(r"^azureml:(?P<name>[^:@/]+)")
-_CURATED = "azureml-"
+from components.stack_references import Declared, Scope, check_references
 
 
 def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
     """Load every definition the stack lists (raising its one line if one is wrong), then cross-check."""
     where = stack_file(stack)
     loader = SpecLoader(root, where, external_paths=settings.external_paths)
-    environments = {loader.environment(entry).name for entry in settings.environments}
-    for store in settings.datastores:
-        loader.datastore(store)
-    for data in settings.data:
-        loader.data(data)
-    for component in settings.components:
-        loader.component(component)
-    jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry)) for entry in settings.jobs}
+    environments = [loader.environment(entry) for entry in settings.environments]
+    datastores = [loader.datastore(entry) for entry in settings.datastores]
+    data = [loader.data(entry) for entry in settings.data]
+    components = [loader.component(entry) for entry in settings.components]
+    for key, entries, specs in [
+        ("environments", settings.environments, environments),
+        ("datastores", settings.datastores, datastores),
+        ("data", settings.data, data),
+        ("components", settings.components, components),
+    ]:
+        _refuse_shared_names(key, [entry.file.as_posix() for entry in entries], [spec.name for spec in specs], where)
+    stack_components = {spec.name: StackComponent(spec.version, spec.definition) for spec in components}
+    jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry, stack_components)) for entry in settings.jobs}
     if settings.target == "local":
         for entry in settings.jobs:
             loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])
@@ -42,9 +46,39 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         loader.model(model)
         file, spec = jobs[model.job]
         _check_model_output(i, model, file, spec, where)
+    declared = Declared(
+        environments=frozenset(spec.name for spec in environments),
+        data=frozenset(spec.name for spec in data),
+        components=frozenset(stack_components),
+        datastores=frozenset(spec.name for spec in datastores),
+    )
+    check_references(
+        _scope(settings),
+        declared,
+        jobs=[(file, spec.definition, spec.steps) for file, spec in jobs.values()],
+        components=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.components, components, strict=True)],
+        data=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.data, data, strict=True)],
+        stack_file=where,
+    )
+
+
+def _scope(settings: StackSettings) -> Scope:
     if settings.target == "local":
-        for file, spec in jobs.values():
-            _check_local_environments(file, spec, environments, where)
+        return "local"
+    return "existing" if settings.workspace.existing else "created"
+
+
+def _refuse_shared_names(key: str, files: Sequence[str], names: Sequence[str], stack_file: str) -> None:
+    """Each asset of a kind is one resource named for it: two of one name would collide in Pulumi's state."""
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in first:
+            earlier = first[name]
+            raise SettingsError(
+                f"{stack_file}: {files[index]}: name: {name!r} is also the name of {files[earlier]} ({NAMESPACE}:{key}[{earlier}]); "
+                f"each of a stack's {key} needs a name of its own"
+            )
+        first[name] = index
 
 
 def _check_model_output(index: int, model: ModelEntry, file: str, spec: JobSpec, stack_file: str) -> None:
@@ -58,19 +92,3 @@ def _check_model_output(index: int, model: ModelEntry, file: str, spec: JobSpec,
             f"{stack_file}: {NAMESPACE}:models[{index}].output: {model.output!r} is not an output of job {model.job!r} "
             f"({file} declares: {', '.join(declared) or 'no outputs'})"
         )
-
-
-def _check_local_environments(file: str, spec: JobSpec, declared: set[str], stack_file: str) -> None:
-    """The local target runs a job only in an environment of the stack (or inline, curated or from a registry)."""
-    trial: Any = spec.definition.get("trial")
-    fields = {"environment": spec.definition.get("environment")}
-    if isinstance(trial, dict):
-        fields["trial.environment"] = trial.get("environment")
-    for field, reference in fields.items():
-        match = _ASSET.match(reference) if isinstance(reference, str) and not reference.startswith("azureml://") else None
-        if match and not match["name"].lower().startswith(_CURATED) and match["name"] not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise SettingsError(
-                f"{stack_file}: {file}: {field}: {reference} is not an environment of this stack (declared: {known}); "
-                f"the local target runs jobs only in environments listed under {NAMESPACE}:environments"
-            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ from typing import Any
 import yaml
 
 from components.local_paths import is_local
+from components.pipeline_checks import StackComponent, check_pipeline
 from components.pipeline_specs import (
     LOCAL_JOB_TYPES,
     PipelineStep,
+    declare_bare_outputs,
     is_pipeline,
     local_inputs,
     pipeline_steps,
@@ -122,7 +124,8 @@ class SpecLoader:
         content_hash = self._hash_path(definition, path) if is_local(path) else digest(path, 16)
         return VersionedSpec(body["name"], str(body.get("version") or content_hash[:10]), body, content_hash, definition.base_dir)
 
-    def job(self, entry: JobEntry) -> JobSpec:
+    def job(self, entry: JobEntry, components: Mapping[str, StackComponent] | None = None) -> JobSpec:
+        """A job YAML; `components` are the stack's, whose outputs a pipeline's steps may bind."""
         overrides: dict[str, Any] = {}
         if entry.compute:
             overrides["compute"] = f"azureml:{entry.compute}"
@@ -133,11 +136,13 @@ class SpecLoader:
         def references(body: dict[str, Any]) -> list[str]:
             if is_pipeline(body):
                 steps.extend(self._pipeline_steps(entry.file, body))
+                # Before the SDK's loader, whose messages for these name no step.
+                self._check_pipeline(entry.file, body, steps, components or {})
                 return [str((self._root / file).resolve()) for file in referenced_files(steps)]
             return _job_environment_files(body)
 
         definition = self._load(entry.file, "load_job", [overrides] if overrides else [], references=references)
-        body = {k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"}
+        body = declare_bare_outputs({k: v for k, v in {**definition.body, **overrides}.items() if k != "$schema"})
         code = body.get("code") or (body.get("trial") or {}).get("code")
         code_hash = self._hash_path(definition, code) if isinstance(code, str) and is_local(code) else None
         input_hashes = {name: self._hash_path(definition, path) for name, path in local_inputs(body.get("inputs")).items()}
@@ -147,7 +152,8 @@ class SpecLoader:
         return JobSpec(entry.job_key, body, definition.base_dir, code_hash, input_hashes, environment_hash, tuple(steps), step_hashes)
 
     def refuse_unrunnable_locally(self, entry: JobEntry, spec: JobSpec) -> None:
-        """The local target runs command, sweep and pipeline jobs: anything else fails the preview."""
+        """The local target runs command, sweep and pipeline jobs, sweeps sampled at random or on a
+        grid: anything else fails the preview."""
         kind = str(spec.definition.get("type", "command"))
         if kind not in LOCAL_JOB_TYPES:
             raise self._error(entry.file, f"type: {kind} jobs run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} jobs)")
@@ -157,6 +163,12 @@ class SpecLoader:
                     entry.file,
                     f"{step.where}: {step.type} steps run only on Azure ML (the local target runs {_listed(LOCAL_JOB_TYPES)} steps)",
                 )
+        sweeps = [("", spec.definition)] + [(f"{step.where}.", step.body) for step in spec.steps if step.type == "sweep"]
+        for prefix, sweep in sweeps:
+            algorithm = sweep.get("sampling_algorithm")
+            if (algorithm.get("type") if isinstance(algorithm, Mapping) else algorithm) == "bayesian":
+                why = "bayesian sampling runs only on Azure ML (the local target samples random or grid)"
+                raise self._error(entry.file, f"{prefix}sampling_algorithm: {why}")
 
     def component(self, entry: ComponentEntry) -> VersionedSpec:
         definition = self._load(entry.file, "load_component", references=_job_environment_files)
@@ -174,6 +186,12 @@ class SpecLoader:
             return list(pipeline_steps(file, body, self._component_yaml))
         except ValueError as err:
             raise self._error(file, str(err)) from None
+
+    def _check_pipeline(self, file: Path, body: dict[str, Any], steps: list[PipelineStep], stack: Mapping[str, StackComponent]) -> None:
+        try:
+            check_pipeline(body, steps, stack, Location(self._root, (self._root / file).parent, self._external_paths))
+        except DefinitionError as problem:
+            raise self._error(file, str(problem)) from None
 
     def _component_yaml(self, file: Path, referrer: str) -> dict[str, Any]:
         if not (self._root / file).is_file():

@@ -2,7 +2,7 @@
 
 The SDK validates the schema (field names, types, enums) but not meaning: a command naming an
 input the job never declares, a sweep with nothing to search or a negative trial budget, a
-conda file whose `dependencies` is a string. Azure ML finds those only after the workspace is
+conda file whose `dependencies` is a string, an environment variable that is a number. Azure ML finds those only after the workspace is
 built and the job submitted; these checks find them before anything is created.
 
 They also keep a stack inside its repository: a relative path that climbs out (`code:
@@ -66,13 +66,30 @@ def is_local_path(path: str) -> bool:
 def check_definition(loader: str, body: Mapping[str, Any], where: Location) -> None:
     """Every check for a YAML file about to be given to azure-ai-ml's `loader` (load_job, ...)."""
     for field, path in _local_paths(loader, body):
-        if not check_inside(field, path, where).exists():
-            shown = where.folder.relative_to(where.root).as_posix() if where.folder.is_relative_to(where.root) else where.folder
-            raise DefinitionError(f"{field}: {path!r} does not exist (relative to {shown}/)")
+        check_exists(field, path, where)
     for field, environment in _environments(loader, body):
         _check_conda_file(field, environment.get("conda_file"), where)
     if loader in ("load_job", "load_component"):
         _check_job(body)
+
+
+def check_exists(field: str, path: str, where: Location) -> None:
+    """A local file or folder a YAML ships is there, inside the repository (or `externalPaths`)."""
+    if not check_inside(field, path, where).exists():
+        shown = where.folder.relative_to(where.root).as_posix() if where.folder.is_relative_to(where.root) else where.folder
+        raise DefinitionError(f"{field}: {path!r} does not exist (relative to {shown}/)")
+
+
+def check_environment_variables(field: str, variables: Any) -> None:
+    """Azure ML's job contract takes environment variables as strings only; azure-ai-ml sends any
+    YAML value on as it is, so a number, boolean or mapping would reach the service unconverted."""
+    if not isinstance(variables, Mapping):
+        return  # absent, or a shape the SDK's schema names
+    for name, value in variables.items():
+        if not isinstance(value, str):
+            shown = "" if value is None else f" ({value!r})"
+            hint = "; quote it" if isinstance(value, int | float) else ""
+            raise DefinitionError(f"{field}.{name}: Azure ML takes only strings, not {_kind(value)}{shown}{hint}")
 
 
 def check_inside(field: str, path: str, where: Location) -> Path:
@@ -149,8 +166,10 @@ def _check_job(body: Mapping[str, Any]) -> None:
     kind = body.get("type", "command")
     if kind == "command":
         _check_references("command", body.get("command"), {"inputs": body.get("inputs"), "outputs": body.get("outputs")})
+        check_environment_variables("environment_variables", body.get("environment_variables"))
     if kind == "sweep":
         trial = _mapping(body.get("trial"))
+        check_environment_variables("trial.environment_variables", trial.get("environment_variables"))
         search_space = body.get("search_space")
         namespaces = {"inputs": body.get("inputs"), "outputs": body.get("outputs"), "search_space": search_space}
         _check_search_space(search_space, body.get("sampling_algorithm"))
@@ -229,7 +248,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _kind(value: Any) -> str:
-    names = {str: "a string", list: "a list", dict: "a mapping", int: "a number", float: "a number", bool: "a boolean"}
+    names = {
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "an empty value",
+    }
     return names.get(type(value), type(value).__name__)
 
 

@@ -402,4 +402,224 @@ ACROSS_FILES = [
     ),
 ]
 
-CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES
+PIPELINE = "jobs/pipeline-job.yml"
+CREATED = {"existing": None, "location": "westeurope", "publicNetworkAccess": "Enabled"}
+
+
+def pipeline_step(step: str, inputs: dict[str, Any] | None = None, **fields: Any) -> Callable[[dict[str, Any]], Any]:
+    """A change to one step of the shipped pipeline (a new one if it has none of that name): fields set, inputs added."""
+
+    def change(body: dict[str, Any]) -> None:
+        target = body["jobs"].setdefault(step, {})
+        target.update(fields)
+        if inputs:
+            target["inputs"] = {**target.get("inputs", {}), **inputs}
+
+    return change
+
+
+# A pipeline's wiring and steps, each on the local stack and on an existing workspace (`on_azure`).
+PIPELINE_MISTAKES = [
+    (
+        "pipeline-step-unknown",
+        "jobs/pipeline-job.yml: jobs.evaluate_job.inputs.data: ${{parent.jobs.prep.outputs.data}}: the pipeline has no step 'prep'",
+        pipeline_step("evaluate_job", inputs={"data": "${{parent.jobs.prep.outputs.data}}"}),
+        True,
+    ),
+    (
+        "pipeline-step-output-undeclared",
+        "jobs/pipeline-job.yml: jobs.train_job.inputs.data: ${{parent.jobs.prep_job.outputs.dataset}}: "
+        "step prep_job declares no output 'dataset' (declares: data)",
+        pipeline_step("train_job", inputs={"data": "${{parent.jobs.prep_job.outputs.dataset}}"}),
+        True,
+    ),
+    (
+        "pipeline-input-undeclared",
+        "jobs/pipeline-job.yml: jobs.prep_job.inputs.test_size: ${{parent.inputs.testsize}}: "
+        "the pipeline declares no input 'testsize' (declares: test_size)",
+        pipeline_step("prep_job", inputs={"test_size": "${{parent.inputs.testsize}}"}),
+        True,
+    ),
+    (
+        "pipeline-bound-output-undeclared-by-component",
+        "jobs/pipeline-job.yml: jobs.train_job.outputs.nosuch: ${{parent.outputs.model}}: "
+        "the step's component declares no output 'nosuch' (declares: model)",
+        pipeline_step("train_job", outputs={"nosuch": "${{parent.outputs.model}}"}),
+        True,
+    ),
+    (
+        "pipeline-bound-output-undeclared-by-stack-component",
+        "jobs/pipeline-job.yml: jobs.evaluate_job.outputs.score: ${{parent.outputs.model}}: "
+        "the step's component declares no output 'score' (declares: report)",
+        pipeline_step("evaluate_job", outputs={"score": "${{parent.outputs.model}}"}),
+        True,
+    ),
+    (
+        "pipeline-output-undeclared",
+        "jobs/pipeline-job.yml: jobs.train_job.outputs.model: ${{parent.outputs.best}}: the pipeline declares no output 'best'",
+        pipeline_step("train_job", outputs={"model": "${{parent.outputs.best}}"}),
+        False,
+    ),
+    (
+        "pipeline-steps-in-a-cycle",
+        "jobs/pipeline-job.yml: jobs: steps prep_job -> evaluate_job -> prep_job bind each other's outputs in a cycle",
+        pipeline_step("prep_job", inputs={"report": "${{parent.jobs.evaluate_job.outputs.report}}"}),
+        True,
+    ),
+    (
+        "pipeline-inline-step-without-command",
+        "jobs/pipeline-job.yml: jobs.hello_job.command: an inline command step needs a command",
+        pipeline_step("hello_job", code="./src", environment="azureml:sklearn-train@latest"),
+        False,
+    ),
+    (
+        "pipeline-inline-step-code-missing",
+        "jobs/pipeline-job.yml: jobs.hello_job.code: './source' does not exist (relative to jobs/)",
+        pipeline_step("hello_job", command="python hello.py", code="./source", environment="azureml:sklearn-train@latest"),
+        False,
+    ),
+    (
+        "pipeline-step-environment-variable-boolean",
+        "jobs/pipeline-job.yml: jobs.train_job.environment_variables.VERBOSE: Azure ML takes only strings, not a boolean (True)",
+        pipeline_step("train_job", environment_variables={"VERBOSE": True}),
+        False,
+    ),
+    (
+        "pipeline-component-unregistered",
+        "jobs/pipeline-job.yml: jobs.evaluate_job.component: azureml:breast_cancer_evaluat@latest is not a component of this stack "
+        "(declared: breast_cancer_evaluate)",
+        pipeline_step("evaluate_job", component="azureml:breast_cancer_evaluat@latest"),
+        False,
+    ),
+]
+
+INNER_PIPELINE = """type: pipeline
+name: inner
+inputs:
+  test_size:
+    type: number
+outputs:
+  model:
+    type: mlflow_model
+jobs:
+  prep_job:
+    component: ./prep.yml
+    inputs:
+      test_size: ${{parent.inputs.test_size}}
+  train_job:
+    component: ./train.yml
+    inputs:
+      data: ${{parent.jobs.prep.outputs.data}}
+    outputs:
+      model: ${{parent.outputs.model}}
+"""
+NESTED_PIPELINE = """type: pipeline
+settings:
+  default_compute: azureml:cpu-cluster
+inputs:
+  test_size: 0.25
+outputs:
+  model:
+    type: mlflow_model
+jobs:
+  inner_job:
+    type: pipeline
+    component: ./components/inner.yml
+    inputs:
+      test_size: ${{parent.inputs.test_size}}
+    outputs:
+      model: ${{parent.outputs.model}}
+"""
+
+PIPELINES = [
+    *[BadInput(case_id, expected, files={PIPELINE: edited(PIPELINE, change)}) for case_id, expected, change, _ in PIPELINE_MISTAKES],
+    *[
+        BadInput(f"{case_id}-on-existing-workspace", expected, azure(), {PIPELINE: edited(PIPELINE, change)})
+        for case_id, expected, change, on_azure in PIPELINE_MISTAKES
+        if on_azure
+    ],
+    BadInput(
+        "pipeline-component-unregistered-on-created-workspace",
+        "jobs/pipeline-job.yml: jobs.evaluate_job.component: azureml:breast_cancer_evaluat@latest is not a component of this stack "
+        "(declared: breast_cancer_evaluate); a workspace this stack creates has only those listed under azureml-training:components",
+        azure(**CREATED),
+        {PIPELINE: edited(PIPELINE, pipeline_step("evaluate_job", component="azureml:breast_cancer_evaluat@latest"))},
+    ),
+    BadInput(
+        "pipeline-nested-step-unknown",
+        "jobs/pipeline-job.yml: jobs.inner_job.jobs.train_job.inputs.data: ${{parent.jobs.prep.outputs.data}}: "
+        "the pipeline has no step 'prep' (steps: prep_job, train_job)",
+        files={PIPELINE: NESTED_PIPELINE, "jobs/components/inner.yml": INNER_PIPELINE},
+    ),
+]
+
+# What the YAMLs name that the local stack does not have, and what the local target cannot run.
+LOCAL_TARGET = [
+    *[
+        BadInput(case_id, expected, files={"jobs/train-job.yml": edited("jobs/train-job.yml", change)})
+        for case_id, expected, change in [
+            (
+                "job-data-undeclared",
+                "jobs/train-job.yml: inputs.table.path: azureml:nosuchdata:1 is not a data asset of this stack (declared: none)",
+                lambda b: b["inputs"].update(table={"type": "uri_file", "path": "azureml:nosuchdata:1"}),
+            ),
+            (
+                "job-datastore-undeclared",
+                "jobs/train-job.yml: inputs.table.path: azureml://datastores/workspaceblobstore/paths/labels.csv is in datastore "
+                "'workspaceblobstore', not a datastore of this stack (declared: none)",
+                lambda b: b["inputs"].update(
+                    table={"type": "uri_file", "path": "azureml://datastores/workspaceblobstore/paths/labels.csv"}
+                ),
+            ),
+            (
+                "job-input-in-cloud-storage",
+                "jobs/train-job.yml: inputs.table.path: wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv "
+                "is cloud storage the local target cannot read",
+                lambda b: b["inputs"].update(
+                    table={"type": "uri_file", "path": "wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv"}
+                ),
+            ),
+            (
+                "job-environment-variable-number",
+                "jobs/train-job.yml: environment_variables.RETRIES: Azure ML takes only strings, not a number (3); quote it",
+                lambda b: b.update(environment_variables={"RETRIES": 3}),
+            ),
+        ]
+    ],
+    *[
+        BadInput(case_id, expected, files={"jobs/sweep-job.yml": edited("jobs/sweep-job.yml", change)})
+        for case_id, expected, change in [
+            (
+                "sweep-bayesian-locally",
+                "jobs/sweep-job.yml: sampling_algorithm: bayesian sampling runs only on Azure ML (the local target samples random or grid)",
+                lambda b: b.update(sampling_algorithm="bayesian"),
+            ),
+            (
+                "sweep-environment-variable-mapping",
+                "jobs/sweep-job.yml: trial.environment_variables.BAD: Azure ML takes only strings, not a mapping ({'nested': 1})",
+                lambda b: b["trial"].update(environment_variables={"BAD": {"nested": 1}}),
+            ),
+        ]
+    ],
+    BadInput(
+        "data-in-cloud-storage",
+        "data/remote.yml: path: abfss://c@acct.dfs.core.windows.net/t.csv is cloud storage the local target cannot read",
+        {"data": [{"file": "data/remote.yml"}]},
+        {"data/remote.yml": "name: remote\ntype: uri_file\npath: abfss://c@acct.dfs.core.windows.net/t.csv\n"},
+    ),
+    BadInput(
+        "components-name-twice",
+        "jobs/components/evaluate-copy.yml: name: 'breast_cancer_evaluate' is also the name of jobs/components/evaluate.yml "
+        "(azureml-training:components[0])",
+        {"components": [{"file": "jobs/components/evaluate.yml"}, {"file": "jobs/components/evaluate-copy.yml"}]},
+        {"jobs/components/evaluate-copy.yml": (ROOT / "jobs/components/evaluate.yml").read_text()},
+    ),
+    BadInput(
+        "environments-name-twice",
+        "jobs/environment-copy.yml: name: 'sklearn-train' is also the name of jobs/environment.yml (azureml-training:environments[0])",
+        {"environments": [{"file": "jobs/environment.yml"}, {"file": "jobs/environment-copy.yml"}]},
+        {"jobs/environment-copy.yml": (ROOT / "jobs/environment.yml").read_text()},
+    ),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET

@@ -206,7 +206,8 @@ def test_a_real_example_shaped_pipeline_warns_once_per_field_naming_the_stack_an
     warned: list[str] = []
     monkeypatch.setattr(assets.pulumi.log, "warn", lambda message, *_, **__: warned.append(message))
     job = str(FIDELITY / "pipeline.yml")
-    run_stack("local", config={"target": "local", "jobs": [{"file": job, "key": "pipeline"}]})
+    environments = [{"file": "jobs/environment.yml"}]  # report-pipeline.yml's step runs in it
+    run_stack("local", config={"target": "local", "environments": environments, "jobs": [{"file": job, "key": "pipeline"}]})
     ignored = [w for w in warned if w.endswith("(the local target ignores it)")]
     assert len(ignored) == len(set(ignored)), ignored
     where = f"stacks/Pulumi.local.yaml: {job}: "

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from components.pipeline_specs import declare_bare_outputs
 from components.provider.providers import JobProvider
 from components.settings import JobEntry, SettingsError
 from components.spec_cache import SpecCache
@@ -229,3 +230,28 @@ def test_a_model_naming_an_output_no_step_declares_fails_the_preview() -> None:
         "stacks/Pulumi.dev.yaml: azureml-training:models[0].output: 'report_job.summary' is not an output of job 'pipeline' "
         f"({PIPELINE} declares: model, prep_job.prepared, train_job.model, tune_job.model"
     )
+
+
+def test_outputs_written_without_a_body_are_declared_as_uri_folders_except_a_component_steps() -> None:
+    """Pulumi drops null property values: a bare inline output would reach the provider as no output."""
+    pipeline = {
+        "type": "pipeline",
+        "outputs": {"final": None},
+        "jobs": {
+            "hello_job": {"command": "echo hi > ${{outputs.greeting}}/hi.txt", "outputs": {"greeting": None}},
+            "train_job": {"component": "./train.yml", "outputs": {"model": None}},
+            "inline_component_job": {"component": {"command": "echo", "outputs": {"report": None}}},
+        },
+    }
+    declared = declare_bare_outputs(pipeline)
+    assert declared["outputs"] == {"final": {"type": "uri_folder"}}
+    assert declared["jobs"]["hello_job"]["outputs"] == {"greeting": {"type": "uri_folder"}}
+    assert declared["jobs"]["train_job"]["outputs"] == {"model": None}  # the component's type stands
+    assert declared["jobs"]["inline_component_job"]["component"]["outputs"] == {"report": {"type": "uri_folder"}}
+    assert pipeline["jobs"]["hello_job"]["outputs"] == {"greeting": None}  # the YAML's body is not changed
+
+
+def test_a_job_resource_carries_a_bare_output_as_a_uri_folder() -> None:
+    hello = "tests/provider/local/examples/hello-pipeline-io.yml"
+    (job,) = of_kind(run_stack("dev", config=stack(jobs=[{"file": hello, "key": "hello"}])), "Job")
+    assert job.inputs["definition"]["jobs"]["hello_job"]["outputs"] == {"world_output": {"type": "uri_folder"}}

@@ -107,3 +107,28 @@ def test_a_conda_file_outside_the_repository_is_never_read(repo: Location, tmp_p
 def test_an_inline_conda_mapping_is_checked_too(repo: Location) -> None:
     body = {"command": "python x.py", "environment": {"image": "i", "conda_file": {"dependencies": {"pip": ["mlflow"]}}}}
     assert problem("load_job", body, repo) == "environment.conda_file: dependencies must be a list of packages, not a mapping"
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"RETRIES": 3}, "environment_variables.RETRIES: Azure ML takes only strings, not a number (3); quote it"),
+        ({"VERBOSE": True}, "environment_variables.VERBOSE: Azure ML takes only strings, not a boolean (True); quote it"),
+        ({"BAD": {"nested": 1}}, "environment_variables.BAD: Azure ML takes only strings, not a mapping ({'nested': 1})"),
+        ({"EMPTY": None}, "environment_variables.EMPTY: Azure ML takes only strings, not an empty value"),
+    ],
+)
+def test_an_environment_variable_that_is_not_a_string_is_refused(repo: Location, variables: dict[str, Any], expected: str) -> None:
+    """azure-ai-ml passes any YAML value on unconverted; the service's job contract takes strings."""
+    assert problem("load_job", {"command": "env", "environment_variables": {"OK": "1", **variables}}, repo) == expected
+
+
+def test_a_sweep_trials_and_a_components_environment_variables_are_checked_too(repo: Location) -> None:
+    body = sweep(trial={**SWEEP["trial"], "code": "src", "environment_variables": {"SEED": 7}})
+    assert problem("load_job", body, repo).startswith("trial.environment_variables.SEED: Azure ML takes only strings")
+    component = {"type": "command", "name": "c", "command": "env", "environment_variables": {"N": 1.5}}
+    assert problem("load_component", component, repo).startswith("environment_variables.N: Azure ML takes only strings, not a number")
+
+
+def test_string_environment_variables_pass(repo: Location) -> None:
+    check_definition("load_job", {"command": "env", "environment_variables": {"A": "3", "B": "true", "C": ""}}, repo)
