@@ -446,3 +446,36 @@ def test_a_pipeline_resumed_after_an_interrupted_deployment_keeps_the_steps_it_r
 
     assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
     assert {step: len(runs) for step, runs in step_runs(workspace, "second").items()} == {"prep": 1, "train": 1, "evaluate": 1}
+
+
+def test_the_steps_of_a_nested_pipeline_are_reused_too(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    inner = {
+        "type": "pipeline",
+        "outputs": {"model": {"type": "uri_folder"}},
+        "jobs": {
+            "prep": counted_step(project, "prep", None, "data"),
+            "train": {
+                **counted_step(project, "train", "${{parent.jobs.prep.outputs.data}}", "model"),
+                "outputs": {"model": {"type": "uri_folder", "path": "${{parent.outputs.model}}"}},
+            },
+        },
+    }
+    (project / "inner.yml").write_text(yaml.safe_dump(inner))
+
+    def definition() -> dict[str, Any]:
+        return pipeline(
+            {
+                "inner": {"type": "pipeline", "component": "./inner.yml"},
+                "evaluate": counted_step(project, "evaluate", "${{parent.jobs.inner.outputs.model}}", "report"),
+            }
+        )
+
+    submit(backend, workspace, project, definition(), "first")
+    write_script(project / "evaluate", "step.py", COUNTED_STEP.format(factor=7))
+    outs = submit(backend, workspace, project, definition(), "second")
+
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 2}
+    assert step_record(workspace, "second", "inner/train")["reused_from"] == "first/inner/train"
+    assert value(outs, "evaluate.report") == 42.0
