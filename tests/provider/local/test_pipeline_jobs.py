@@ -479,3 +479,25 @@ def test_the_steps_of_a_nested_pipeline_are_reused_too(
     assert executions(project) == {"prep": 1, "train": 1, "evaluate": 2}
     assert step_record(workspace, "second", "inner/train")["reused_from"] == "first/inner/train"
     assert value(outs, "evaluate.report") == 42.0
+
+
+def test_a_step_reading_local_data_runs_again_when_the_datas_content_changes(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    (project / "data").mkdir()
+    (project / "data" / "value.txt").write_text("1")
+
+    def definition() -> dict[str, Any]:
+        steps = three_steps(project, inputs={"source": {"type": "uri_folder", "path": "./data"}})
+        steps["jobs"]["prep"] = counted_step(project, "prep", "${{parent.inputs.source}}", "data")
+        return steps
+
+    submit(backend, workspace, project, definition(), "first")
+    submit(backend, workspace, project, definition(), "second")
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
+
+    (project / "data" / "value.txt").write_text("10")
+    outs = submit(backend, workspace, project, definition(), "third")
+
+    assert executions(project) == {"prep": 2, "train": 2, "evaluate": 2}
+    assert value(outs, "evaluate.report") == 300.0
