@@ -45,7 +45,7 @@ _IGNORED_RESOURCES = {
     "max_instance_count": "the job runs as one process",
 }
 # A pipeline's `settings` (azure-ai-ml's PipelineJobSettingsSchema) the local runner never reads;
-# `default_compute` it honours, and `force_rerun: true` is what it always does (no step reuse).
+# `default_compute` and `force_rerun` it honours.
 _IGNORED_SETTINGS = {
     "default_datastore": "step outputs are folders of the job on this machine",
     "on_init": "runs as an ordinary step here, not before the others",

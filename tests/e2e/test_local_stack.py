@@ -65,6 +65,13 @@ def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(proje
     after = {k: v.value for k, v in stack.up().outputs.items()}
     assert {key: job["name"] for key, job in after["jobs"].items()} != {key: job["name"] for key, job in before["jobs"].items()}
     assert {job["status"] for job in after["jobs"].values()} == {"Completed"}
+    # The new pipeline ran the edited step and the one after it, and reused the one before.
+    steps = project / after["workspace"]["root"] / "jobs" / after["jobs"]["pipeline"]["name"] / "steps"
+    reused = {
+        step: json.loads((steps / step / "step.json").read_text()).get("reused_from") for step in ("prep_job", "train_job", "evaluate_job")
+    }
+    assert reused == {"prep_job": f"{before['jobs']['pipeline']['name']}/prep_job", "train_job": None, "evaluate_job": None}
+    assert {file.name for file in (steps / "prep_job" / "outputs" / "data").iterdir()} == {"train.csv", "test.csv"}
     assert set(stack.preview().change_summary) == {"same"}
 
     stack.destroy()

@@ -87,6 +87,22 @@ def resolve_environment(layout: Layout, environment: Any, base_dir: Path, subjec
         return stack_python()
     if not is_asset_reference(environment):
         raise InvalidDefinitionError(f"{subject}: environment {environment!r} is not an azureml: reference or an inline environment")
+    record = _asset_record(layout, environment, subject)
+    return PythonEnv(record["python"], record.get("venv"))
+
+
+def environment_identity(layout: Layout, environment: Any, base_dir: Path, subject: str) -> Any:
+    """What a job's `environment` amounts to when deciding whether a pipeline step may be reused: for an asset of
+    the stack, the interpreter and virtualenv it runs (one per set of packages); inline, its fields and conda file."""
+    if isinstance(environment, Mapping):
+        return {**environment, "conda_file": _conda_file(environment, base_dir, subject)}
+    if isinstance(environment, str) and is_asset_reference(environment) and not _is_curated(environment):
+        record = _asset_record(layout, environment, subject)
+        return {"python": record["python"], "venv": record.get("venv")}
+    return environment
+
+
+def _asset_record(layout: Layout, environment: str, subject: str) -> dict[str, Any]:
     reference = parse_asset_reference(environment, subject)
     folder = layout.environments(reference.name)
     record = latest_record(folder) if reference.version is None else read_record(folder / f"{reference.version}.json")
@@ -95,7 +111,7 @@ def resolve_environment(layout: Layout, environment: Any, base_dir: Path, subjec
         raise NotFoundLocallyError(
             f"{subject}: environment {environment} is not defined in this stack (known: {', '.join(known) or 'none'})"
         )
-    return PythonEnv(record["python"], record.get("venv"))
+    return record
 
 
 def _is_curated(reference: str) -> bool:

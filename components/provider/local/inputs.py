@@ -16,15 +16,26 @@ from typing import Any
 
 from components.provider.local.data import data_path, local_path
 from components.provider.local.errors import NotFoundLocallyError
+from components.provider.local.files import content_digest
 from components.provider.local.layout import Layout
 from components.provider.local.records import read_record
 from components.provider.local.references import is_asset_reference, parse_asset_reference
+from components.provider.local.web import is_web
 
 _JOB_OUTPUT = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<output>[^/]+)/?$")
 
 
 def resolve_inputs(layout: Layout, inputs: Mapping[str, Any] | None, base_dir: Path, subject: str) -> dict[str, str | None]:
     return {name: _resolve(layout, value, base_dir, f"{subject}: input {name}") for name, value in (inputs or {}).items()}
+
+
+def input_identity(layout: Layout, value: Any, base_dir: Path, subject: str) -> Any:
+    """What an input amounts to when deciding whether a pipeline step may be reused: a literal is itself, local
+    data (a path, data asset, datastore path or job output) the digest of what it holds, and a URL itself (the
+    cache downloads it once)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("path"), str) or is_web(value["path"]):
+        return value
+    return {**value, "path": content_digest(_path(layout, value["path"], base_dir, subject))}
 
 
 def plan_outputs(outputs: Mapping[str, Any] | None, folder: Path) -> dict[str, Path]:

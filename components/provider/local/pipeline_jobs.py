@@ -13,6 +13,10 @@ Each step runs in `steps/<step>/` of the pipeline's folder (its log in
 step fails the pipeline with the step's name and its log's tail; steps that need its outputs
 never start, while the others run to their end, as Azure ML does by default
 (`settings.continue_on_step_failure` is not needed for that here).
+
+A command or sweep step that does what a step completed earlier in the workspace did is reused,
+not run: see step_reuse.py. That is decided before the step starts any process, and never for a
+step an interrupted deployment started (that one is waited for or adopted, as every run is).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,11 +35,20 @@ import yaml
 from components.provider.local.command_jobs import run_command_job
 from components.provider.local.components import registered_component
 from components.provider.local.errors import InvalidDefinitionError, JobFailedError, UnsupportedLocallyError
+from components.provider.local.inputs import input_identity
 from components.provider.local.job import JobContext, JobResult
 from components.provider.local.progress import report
 from components.provider.local.records import write_record
 from components.provider.local.references import is_asset_reference
 from components.provider.local.runs import own_run
+from components.provider.local.step_reuse import (
+    STEP_RECORD,
+    forces_rerun,
+    is_deterministic,
+    outputs_manifest,
+    reused_outputs,
+    step_fingerprint,
+)
 from components.provider.local.sweep_jobs import run_sweep_job
 from components.provider.local.tracking_client import PARENT_RUN_TAG
 from components.provider.local.workspace import LocalWorkspace
@@ -51,6 +64,26 @@ _SWEEP_FIELDS = ("search_space", "objective", "limits", "sampling_algorithm", "e
 
 
 @dataclass(frozen=True)
+class _Bound:
+    """A step's input: as its job takes it, and what it amounts to when deciding whether the step may be reused."""
+
+    value: Any
+    identity: Any = None
+    """A step output's (see `_Output`); None: the value is its own identity (see `input_identity`)."""
+
+
+@dataclass(frozen=True)
+class _Output:
+    path: Path
+    identity: str
+    """`<fingerprint>/<output>` of the step that made it, or `<its folder>/<output>` for a step never reused."""
+
+
+Produced = Mapping[str, _Output]
+"""A finished step's outputs, by name."""
+
+
+@dataclass(frozen=True)
 class _Graph:
     """One pipeline (the job itself, or a pipeline component inside it) being run."""
 
@@ -59,12 +92,14 @@ class _Graph:
     definition: Mapping[str, Any]
     base_dir: Path
     """Where the pipeline's own relative paths (step components, local inputs) start."""
-    inputs: Mapping[str, Any]
+    inputs: Mapping[str, _Bound]
     """The pipeline's inputs: literals, or `{type, path}` with a path that resolves from anywhere."""
     run_id: str
     prefix: str
     """`""` for the job, `<step>/` for the steps of a nested pipeline step."""
     compute: str | None
+    reuse: bool
+    """Whether its steps may be reused (`settings.force_rerun` is not true)."""
 
 
 @dataclass(frozen=True)
@@ -81,24 +116,25 @@ def run_pipeline_job(job: JobContext, workspace: LocalWorkspace) -> JobResult:
     run_id = own_run(job.folder, workspace, job.experiment_id, job.name, job.tags)
     status = "FAILED"
     try:
-        inputs = {name: _absolute(value, job.base_dir) for name, value in (definition.get("inputs") or {}).items()}
-        compute = (definition.get("settings") or {}).get("default_compute") or definition.get("compute")
-        graph = _Graph(job, definition, job.base_dir, inputs, run_id, "", compute)
+        inputs = {name: _Bound(_absolute(value, job.base_dir)) for name, value in (definition.get("inputs") or {}).items()}
+        settings = definition.get("settings")
+        compute = (settings or {}).get("default_compute") or definition.get("compute")
+        graph = _Graph(job, definition, job.base_dir, inputs, run_id, "", compute, reuse=not forces_rerun(settings))
         outputs, step_outputs = _run_graph(graph, workspace)
         status = "FINISHED"
     finally:
         workspace.tracking.finish_run(run_id, status)
-    shown = {f"{step}.{name}": path for step, produced in step_outputs.items() for name, path in produced.items()}
-    return JobResult(run_id, {**shown, **outputs})
+    shown = {f"{step}.{name}": output.path for step, produced in step_outputs.items() for name, output in produced.items()}
+    return JobResult(run_id, {**shown, **{name: output.path for name, output in outputs.items()}})
 
 
-def _run_graph(graph: _Graph, workspace: LocalWorkspace) -> tuple[dict[str, Path], dict[str, Mapping[str, Path]]]:
+def _run_graph(graph: _Graph, workspace: LocalWorkspace) -> tuple[Produced, dict[str, Produced]]:
     """Run every step in dependency order; the pipeline's outputs, and each step's."""
     steps = _steps(graph)
-    done: dict[str, Mapping[str, Path]] = {}
+    done: dict[str, Produced] = {}
     failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix=graph.job.name) as pool:
-        running: dict[Future[Mapping[str, Path]], str] = {}
+        running: dict[Future[Produced], str] = {}
         waiting = dict(steps)
         while waiting or running:
             for name in [n for n, step in waiting.items() if step.needs <= set(done)]:
@@ -142,59 +178,101 @@ def _refuse_cycles(graph: _Graph, steps: Mapping[str, _Step]) -> None:
         resolved |= ready
 
 
-def _run_step(graph: _Graph, step: _Step, done: Mapping[str, Mapping[str, Path]], workspace: LocalWorkspace) -> Mapping[str, Path]:
+def _run_step(graph: _Graph, step: _Step, done: Mapping[str, Produced], workspace: LocalWorkspace) -> Produced:
     path = f"{graph.prefix}{step.name}"
     subject = f"step {path} of pipeline {graph.job.name}"
     folder = graph.job.folder / "steps" / path
     component, component_dir = _component(graph, step, subject, workspace)
     kind = str(step.body.get("type") or component.get("type") or "command")
     inputs = _bind_inputs(graph, step, component, component_dir, done, subject)
-    outputs = _outputs(step, component)
     compute = step.body.get("compute") or graph.compute
     tags = {**graph.job.tags, PARENT_RUN_TAG: graph.run_id, "azureml.pipeline_step": path}
     context = replace(graph.job, name=step.name, subject=subject, base_dir=component_dir, folder=folder, tags=tags, definition={})
-    report(subject, "Starting")
+    record = {"name": path, "kind": kind}
+    if kind == "pipeline":
+        return _recorded(context, record, lambda: _run_nested(graph, context, component, inputs, compute, path, workspace))
+    if kind in ("command", "sweep"):
+        definition = _definition(kind, step.body, component, {n: b.value for n, b in inputs.items()}, _outputs(step, component), compute)
+        return _run_job_step(graph, replace(context, definition=definition), record, component, inputs, workspace)
+    raise UnsupportedLocallyError(f"{subject}: {kind} steps run only on Azure ML (the local target runs command, sweep and pipeline steps)")
+
+
+def _run_job_step(
+    graph: _Graph,
+    job: JobContext,
+    record: Mapping[str, Any],
+    component: Mapping[str, Any],
+    inputs: Mapping[str, _Bound],
+    workspace: LocalWorkspace,
+) -> Produced:
+    """A command or sweep step: reused when it may be and a step completed earlier did the same, else run."""
+    kind = record["kind"]
+    if is_deterministic(component):
+        identities = {name: _identity(bound, job, workspace) for name, bound in inputs.items()}
+        fingerprint = step_fingerprint(kind, component, job.definition, identities, job.base_dir, workspace.layout, job.subject)
+        record = {**record, "fingerprint": fingerprint}
+        reused = reused_outputs(job, record, graph.reuse, workspace)
+        if reused is not None:
+            return _produced(reused, fingerprint)
+    identity = record.get("fingerprint") or str(job.folder)
+    return _recorded(job, record, lambda: _run_job(kind, job, identity, workspace))
+
+
+def _recorded(context: JobContext, record: Mapping[str, Any], run: Callable[[], tuple[str, Produced]]) -> Produced:
+    """Run the step, with its record: Failed with the error, or Completed with its run, outputs and times."""
+    report(context.subject, "Starting")
     started = time.time()
     try:
-        if kind == "pipeline":
-            result = _run_nested(graph, context, component, inputs, compute, path, workspace)
-        elif kind in ("command", "sweep"):
-            definition = _definition(kind, step.body, component, inputs, outputs, compute)
-            runner = run_sweep_job if kind == "sweep" else run_command_job
-            result = runner(replace(context, definition=definition), workspace).outputs
-        else:
-            raise UnsupportedLocallyError(
-                f"{subject}: {kind} steps run only on Azure ML (the local target runs command, sweep and pipeline steps)"
-            )
+        run_id, produced = run()
     except JobFailedError as err:
-        write_record(folder / "step.json", {"name": path, "status": "Failed", "error": str(err), "started": started, "ended": time.time()})
+        failed = {**record, "status": "Failed", "error": str(err), "started": started, "ended": time.time()}
+        write_record(context.folder / STEP_RECORD, failed)
         raise
-    produced = {name: str(output) for name, output in result.items()}
-    write_record(folder / "step.json", {"name": path, "status": "Completed", "outputs": produced, "started": started, "ended": time.time()})
-    report(subject, "Completed")
-    return result
+    paths = {name: output.path for name, output in produced.items()}
+    completed = {**record, "status": "Completed", "run_id": run_id, "outputs": {name: str(path) for name, path in paths.items()}}
+    if "fingerprint" in record:
+        completed["outputs_manifest"] = outputs_manifest(paths)  # what a step reusing them checks its copy against
+    write_record(context.folder / STEP_RECORD, {**completed, "started": started, "ended": time.time()})
+    report(context.subject, "Completed")
+    return produced
+
+
+def _identity(bound: _Bound, job: JobContext, workspace: LocalWorkspace) -> Any:
+    return bound.identity if bound.identity is not None else input_identity(workspace.layout, bound.value, job.base_dir, job.subject)
+
+
+def _run_job(kind: str, job: JobContext, identity: str, workspace: LocalWorkspace) -> tuple[str, Produced]:
+    runner = run_sweep_job if kind == "sweep" else run_command_job
+    result = runner(job, workspace)
+    return result.run_id, _produced(result.outputs, identity)
+
+
+def _produced(paths: Mapping[str, str | Path], identity: str) -> Produced:
+    return {name: _Output(Path(path), f"{identity}/{name}") for name, path in paths.items()}
 
 
 def _run_nested(
     graph: _Graph,
     context: JobContext,
     component: Mapping[str, Any],
-    inputs: Mapping[str, Any],
+    inputs: Mapping[str, _Bound],
     compute: str | None,
     path: str,
     workspace: LocalWorkspace,
-) -> Mapping[str, Path]:
+) -> tuple[str, Produced]:
     """A pipeline component: its steps, children of a run of its own, under the outer step's folder."""
     run_id = own_run(context.folder, workspace, graph.job.experiment_id, context.name, context.tags)
     status = "FAILED"
     try:
-        compute = (component.get("settings") or {}).get("default_compute") or compute
-        nested = _Graph(graph.job, component, context.base_dir, inputs, run_id, f"{path}/", compute)
+        settings = component.get("settings")
+        compute = (settings or {}).get("default_compute") or compute
+        reuse = graph.reuse and not forces_rerun(settings)
+        nested = _Graph(graph.job, component, context.base_dir, inputs, run_id, f"{path}/", compute, reuse)
         outputs, _ = _run_graph(nested, workspace)
         status = "FINISHED"
     finally:
         workspace.tracking.finish_run(run_id, status)
-    return outputs
+    return run_id, outputs
 
 
 def _component(graph: _Graph, step: _Step, subject: str, workspace: LocalWorkspace) -> tuple[Mapping[str, Any], Path]:
@@ -217,13 +295,13 @@ def _component(graph: _Graph, step: _Step, subject: str, workspace: LocalWorkspa
 
 
 def _bind_inputs(
-    graph: _Graph, step: _Step, component: Mapping[str, Any], component_dir: Path, done: Mapping[str, Mapping[str, Path]], subject: str
-) -> dict[str, Any]:
+    graph: _Graph, step: _Step, component: Mapping[str, Any], component_dir: Path, done: Mapping[str, Produced], subject: str
+) -> dict[str, _Bound]:
     """The component's declared inputs (their defaults), with the step's values bound over them.
 
     An inline step declares no inputs apart from its values."""
     declared: dict[str, Any] = {} if component is step.body else dict(component.get("inputs") or {})
-    inputs: dict[str, Any] = {name: _absolute(_declared_default(spec), component_dir) for name, spec in declared.items()}
+    inputs = {name: _Bound(_absolute(_declared_default(spec), component_dir)) for name, spec in declared.items()}
     for name, value in (step.body.get("inputs") or {}).items():
         inputs[name] = _bind(graph, value, declared.get(name), done, f"{subject}: input {name}")
     return inputs
@@ -237,21 +315,23 @@ def _declared_default(spec: Any) -> Any:
     return spec.get("default")
 
 
-def _bind(graph: _Graph, value: Any, declared: Any, done: Mapping[str, Mapping[str, Path]], subject: str) -> Any:
+def _bind(graph: _Graph, value: Any, declared: Any, done: Mapping[str, Produced], subject: str) -> _Bound:
     """One step input: a binding to the pipeline's inputs or another step's output, a literal, or data."""
     if isinstance(value, Mapping) and isinstance(value.get("path"), str) and "${{" in value["path"]:
         bound = _bind(graph, value["path"], declared, done, subject)
-        return {**value, **bound} if isinstance(bound, Mapping) else {**value, "path": bound}
+        merged = {**value, **bound.value} if isinstance(bound.value, Mapping) else {**value, "path": bound.value}
+        return _Bound(merged, None if bound.identity is None else {**merged, "path": bound.identity})
     if isinstance(value, Mapping):
-        return _absolute(value, graph.base_dir)
+        return _Bound(_absolute(value, graph.base_dir))
     if not isinstance(value, str) or "${{" not in value:
-        return value
+        return _Bound(value)
     if match := _STEP_OUTPUT.match(value):
         produced = done[match["step"]]
         if match["output"] not in produced:
             raise InvalidDefinitionError(f"{subject}: step {match['step']} has no output {match['output']!r}")
-        kind = declared.get("type") if isinstance(declared, Mapping) else None
-        return {"type": kind or "uri_folder", "path": str(produced[match["output"]])}
+        kind = (declared.get("type") if isinstance(declared, Mapping) else None) or "uri_folder"
+        output = produced[match["output"]]
+        return _Bound({"type": kind, "path": str(output.path)}, {"type": kind, "path": output.identity})
     match = _BINDING.match(value)
     if match is None or match["what"] != "inputs":
         raise InvalidDefinitionError(f"{subject}: {value} is not a binding the local target knows (${{{{parent.inputs.<name>}}}})")
@@ -307,9 +387,9 @@ def _definition(
     }
 
 
-def _pipeline_outputs(steps: Mapping[str, _Step], done: Mapping[str, Mapping[str, Path]]) -> dict[str, Path]:
+def _pipeline_outputs(steps: Mapping[str, _Step], done: Mapping[str, Produced]) -> dict[str, _Output]:
     """The pipeline's outputs: the step outputs bound to `${{parent.outputs.<name>}}`."""
-    outputs: dict[str, Path] = {}
+    outputs: dict[str, _Output] = {}
     for name, step in steps.items():
         for output, spec in (step.body.get("outputs") or {}).items():
             value = spec if isinstance(spec, str) else (spec or {}).get("path") if isinstance(spec, Mapping) else None

@@ -21,7 +21,7 @@ from typing import Any
 
 from components.provider.local.environments import PythonEnv
 from components.provider.local.errors import JobFailedError
-from components.provider.local.files import Ignore, copy_into
+from components.provider.local.files import Ignore, content_digest, copy_into
 from components.provider.local.inputs import plan_outputs
 from components.provider.local.interpolation import interpolate
 from components.provider.local.layout import Layout
@@ -204,6 +204,13 @@ def snapshot(code: Path | None, destination: Path, workspace_root: Path) -> None
         destination.mkdir(parents=True, exist_ok=True)
         return
     copy_into(code, destination, ignore=_ignore(code, workspace_root) if code.is_dir() else None)
+
+
+def code_digest(code: Path | None, workspace_root: Path) -> str | None:
+    """A digest of what `snapshot` copies: code that digests the same is the same code to run."""
+    if code is None:
+        return None
+    return content_digest(code, _ignore(code, workspace_root) if code.is_dir() else None)
 
 
 def _ignore(code: Path, workspace_root: Path) -> Ignore:

@@ -103,13 +103,18 @@ def _definitions(project: Path) -> dict[str, dict[str, Any]]:
         "long": command_job(f"python count.py {project / 'long.count'} 120"),
         "lost": command_job(f"python hang.py {project / 'lost.group'}"),
         "sweep": sweep,
+        "pipeline": {
+            "type": "pipeline",
+            "jobs": {"prep": command_job(f"python wait.py {project / 'pipeline.count'} {project / 'pipeline.release'}")},
+        },
     }
 
 
 def _run_folders(root: Path) -> list[Path]:
     """Where each job's process records itself once it runs (the sweep: its second trial, the first having finished)."""
     jobs = root / "jobs"
-    return [jobs / name for name in ("running", "finished", "failing", "long", "lost")] + [jobs / "sweep" / "trials" / "sweep_1"]
+    folders = [jobs / name for name in ("running", "finished", "failing", "long", "lost")]
+    return [*folders, jobs / "sweep" / "trials" / "sweep_1", jobs / "pipeline" / "steps" / "prep"]
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +172,19 @@ def test_a_sweep_whose_provider_was_killed_resumes_without_repeating_a_trial(kil
     assert {name: len(killed.mlflow_runs(name)) for name in ("sweep", "sweep_0", "sweep_1")} == dict.fromkeys(
         ("sweep", "sweep_0", "sweep_1"), 1
     )
+
+
+def test_a_pipeline_step_started_before_the_kill_is_adopted_even_when_another_pipeline_completed_the_same_step(
+    killed: Killed,
+) -> None:
+    (killed.project / "pipeline.release").touch()
+    assert killed.backend.submit_job({**killed.jobs["pipeline"], "name": "pipeline-again"})["status"] == "Completed"
+
+    assert killed.backend.submit_job(killed.jobs["pipeline"])["status"] == "Completed"
+
+    record = json.loads((killed.folder("pipeline") / "steps" / "prep" / "step.json").read_text())
+    assert record["status"] == "Completed" and "reused_from" not in record  # its own run's outputs, not the other's
+    assert killed.executions("pipeline") == 2  # once per pipeline job
 
 
 def test_a_run_lost_without_finishing_runs_afresh_once(killed: Killed) -> None:

@@ -1,4 +1,4 @@
-"""Pipeline jobs on the local target: steps as a graph, outputs bound to inputs, child runs, failures.
+"""Pipeline jobs on the local target: steps as a graph, outputs bound to inputs, child runs, failures, step reuse.
 
 The pipelines follow the shapes of Azure/azureml-examples `cli/jobs/pipelines-with-components`:
 steps using local component YAMLs and inline command steps, `${{parent.inputs.*}}`,
@@ -19,6 +19,7 @@ from mlflow import MlflowClient
 
 from components.provider.local.backend import LocalBackend
 from components.provider.local.errors import JobFailedError
+from components.provider.local.step_reuse import REUSED_FROM_TAG
 from components.provider.local.tracking import PARENT_RUN_TAG
 from tests.provider.local.builders import STACK_PYTHON, job_props, write_script
 
@@ -302,3 +303,201 @@ def test_a_model_is_registered_from_a_steps_output(backend: LocalBackend, worksp
     registered = backend.register_model(props | {"description": None, "definition": {}})
     source = MlflowClient(tracking_uri=f"sqlite:///{workspace['root']}/mlflow.db").get_model_version("scaled", registered["version"]).source
     assert float((Path(source) / "value.txt").read_text()) == 6.0
+
+
+# One step of a prep -> train -> evaluate pipeline: counts its execution, multiplies its input's value by FACTOR.
+COUNTED_STEP = """
+    import sys
+    FACTOR = {factor}
+    counter, step, source, output = sys.argv[1:]
+    open(counter, "a").write(step + "\\n")
+    value = float(open(source + "/value.txt").read()) if source != "-" else 1.0
+    open(output + "/value.txt", "w").write(str(value * FACTOR))
+"""
+FACTORS = {"prep": 2, "train": 3, "evaluate": 5}
+
+
+@pytest.fixture
+def counted(project: Path, stack_python: str) -> Path:
+    """The code of the steps of `three_steps`, each in a folder of its own."""
+    for step, factor in FACTORS.items():
+        write_script(project / step, "step.py", COUNTED_STEP.format(factor=factor))
+    return project
+
+
+def counted_step(project: Path, step: str, source: str | None, output: str) -> dict[str, Any]:
+    """An inline command step running `<step>/step.py`, counting its executions in `runs.log`."""
+    inputs = {"source": source} if source else {}
+    argument = "${{inputs.source}}" if source else "-"
+    return {
+        "type": "command",
+        "code": step,
+        "command": f"python step.py {project / 'runs.log'} {step} {argument} ${{{{outputs.{output}}}}}",
+        "environment": STACK_PYTHON,
+        "inputs": inputs,
+        "outputs": {output: {"type": "uri_folder"}},
+    }
+
+
+def three_steps(project: Path, **fields: Any) -> dict[str, Any]:
+    """prep -> train -> evaluate, each step's value its input's times its factor: 2, 3 and 5."""
+    return pipeline(
+        {
+            "prep": counted_step(project, "prep", None, "data"),
+            "train": counted_step(project, "train", "${{parent.jobs.prep.outputs.data}}", "model"),
+            "evaluate": counted_step(project, "evaluate", "${{parent.jobs.train.outputs.model}}", "report"),
+        },
+        **fields,
+    )
+
+
+def executions(project: Path) -> dict[str, int]:
+    lines = (project / "runs.log").read_text().splitlines()
+    return {step: lines.count(step) for step in FACTORS}
+
+
+def step_runs(workspace: dict[str, Any], job: str) -> dict[str, list[Any]]:
+    """The MLflow runs of the pipeline job's steps, by step."""
+    client = MlflowClient(tracking_uri=f"sqlite:///{workspace['root']}/mlflow.db")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    parent = next(run for run in runs if run.info.run_name == job)
+    children: dict[str, list[Any]] = {}
+    for run in runs:
+        if run.data.tags.get(PARENT_RUN_TAG) == parent.info.run_id:
+            children.setdefault(run.info.run_name, []).append(run)
+    return children
+
+
+def test_editing_one_step_runs_it_and_the_steps_after_it_again_and_reuses_the_ones_before(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert value(submit(backend, workspace, project, three_steps(project), "first"), "evaluate.report") == 30.0
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
+
+    write_script(project / "train", "step.py", COUNTED_STEP.format(factor=4))
+    outs = submit(backend, workspace, project, three_steps(project), "second")
+
+    assert executions(project) == {"prep": 1, "train": 2, "evaluate": 2}
+    assert value(outs, "evaluate.report") == 40.0  # train read the reused prep output: 2 * 4 * 5
+    assert step_record(workspace, "second", "prep")["reused_from"] == "first/prep"
+    assert "reused_from" not in step_record(workspace, "second", "train")
+    assert "step prep of pipeline second: reused from first/prep" in capfd.readouterr().err
+    runs = step_runs(workspace, "second")
+    assert [(run.info.status, run.data.tags.get(REUSED_FROM_TAG)) for run in runs["prep"]] == [("FINISHED", "first/prep")]
+    assert REUSED_FROM_TAG not in runs["train"][0].data.tags
+
+
+def test_a_reused_steps_outputs_outlive_the_job_it_took_them_from(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    first = job_props(workspace, three_steps(project), project, name="first", key="pipeline")
+    backend.submit_job(first)
+    second = submit(backend, workspace, project, three_steps(project), "second")
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}  # nothing changed: nothing ran
+
+    backend.remove_job(first, "delete")  # as a replace does, after creating the new job
+    assert not (Path(workspace["root"]) / "jobs" / "first").exists()
+
+    assert value(second, "prep.data") == 2.0 and value(second, "evaluate.report") == 30.0
+    third = submit(backend, workspace, project, three_steps(project), "third")
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
+    assert step_record(workspace, "third", "evaluate")["reused_from"] == "second/evaluate"
+    assert value(third, "evaluate.report") == 30.0
+
+
+def test_force_rerun_runs_every_step_again(backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path) -> None:
+    settings = {"default_compute": "azureml:cpu", "force_rerun": True}
+    submit(backend, workspace, project, three_steps(project, settings=settings), "first")
+    submit(backend, workspace, project, three_steps(project, settings=settings), "second")
+
+    assert executions(project) == {"prep": 2, "train": 2, "evaluate": 2}
+
+
+def test_a_step_of_a_non_deterministic_component_runs_again_and_so_do_the_steps_after_it(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    def definition() -> dict[str, Any]:
+        steps = three_steps(project)
+        train = steps["jobs"]["train"]
+        (project / "train.yml").write_text(
+            yaml.safe_dump({**train, "is_deterministic": False, "inputs": {"source": {"type": "uri_folder"}}})
+        )
+        steps["jobs"]["train"] = {"component": "./train.yml", "inputs": train["inputs"]}
+        return steps
+
+    submit(backend, workspace, project, definition(), "first")
+    submit(backend, workspace, project, definition(), "second")
+
+    assert executions(project) == {"prep": 1, "train": 2, "evaluate": 2}
+
+
+def test_a_pipeline_resumed_after_an_interrupted_deployment_keeps_the_steps_it_reused(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    first = job_props(workspace, three_steps(project), project, name="first", key="pipeline")
+    backend.submit_job(first)
+    second = job_props(workspace, three_steps(project), project, name="second", key="pipeline")
+    backend.submit_job(second)
+    record = Path(workspace["root"]) / "jobs" / "second" / "job.json"
+    record.write_text(json.dumps({"name": "second", "status": "Running", "started": 0}))  # as a killed deployment leaves it
+    backend.remove_job(first, "delete")  # what it reused from is gone: it must not need it again
+
+    assert value(backend.submit_job(second), "evaluate.report") == 30.0
+
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
+    assert {step: len(runs) for step, runs in step_runs(workspace, "second").items()} == {"prep": 1, "train": 1, "evaluate": 1}
+
+
+def test_the_steps_of_a_nested_pipeline_are_reused_too(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    inner = {
+        "type": "pipeline",
+        "outputs": {"model": {"type": "uri_folder"}},
+        "jobs": {
+            "prep": counted_step(project, "prep", None, "data"),
+            "train": {
+                **counted_step(project, "train", "${{parent.jobs.prep.outputs.data}}", "model"),
+                "outputs": {"model": {"type": "uri_folder", "path": "${{parent.outputs.model}}"}},
+            },
+        },
+    }
+    (project / "inner.yml").write_text(yaml.safe_dump(inner))
+
+    def definition() -> dict[str, Any]:
+        return pipeline(
+            {
+                "inner": {"type": "pipeline", "component": "./inner.yml"},
+                "evaluate": counted_step(project, "evaluate", "${{parent.jobs.inner.outputs.model}}", "report"),
+            }
+        )
+
+    submit(backend, workspace, project, definition(), "first")
+    write_script(project / "evaluate", "step.py", COUNTED_STEP.format(factor=7))
+    outs = submit(backend, workspace, project, definition(), "second")
+
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 2}
+    assert step_record(workspace, "second", "inner/train")["reused_from"] == "first/inner/train"
+    assert value(outs, "evaluate.report") == 42.0
+
+
+def test_a_step_reading_local_data_runs_again_when_the_datas_content_changes(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, counted: Path
+) -> None:
+    (project / "data").mkdir()
+    (project / "data" / "value.txt").write_text("1")
+
+    def definition() -> dict[str, Any]:
+        steps = three_steps(project, inputs={"source": {"type": "uri_folder", "path": "./data"}})
+        steps["jobs"]["prep"] = counted_step(project, "prep", "${{parent.inputs.source}}", "data")
+        return steps
+
+    submit(backend, workspace, project, definition(), "first")
+    submit(backend, workspace, project, definition(), "second")
+    assert executions(project) == {"prep": 1, "train": 1, "evaluate": 1}
+
+    (project / "data" / "value.txt").write_text("10")
+    outs = submit(backend, workspace, project, definition(), "third")
+
+    assert executions(project) == {"prep": 2, "train": 2, "evaluate": 2}
+    assert value(outs, "evaluate.report") == 300.0
