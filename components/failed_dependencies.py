@@ -6,8 +6,9 @@ resource and skips every step that depends on it. But the Python SDK faults all 
 resource whose create failed or was skipped, its URN included (`ResourceRegistrationFailed`), and a
 resource or stack output that awaits one of them ends the program in a traceback of the SDK's own
 frames. So a dependent takes such a resource's values through `value_or` (a placeholder when it
-failed; the engine skips the dependent before its provider sees more than `check`) and depends on
-it through `dependency_on`: by URN, which the engine still knows when the SDK's copy is faulted.
+failed: the engine skips the dependent, so its provider sees the placeholder in `check` and `diff`
+only) and depends on it through `dependency_on`: by URN, which the engine still knows when the
+SDK's copy is faulted.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pulumi.runtime.stack import ResourceRegistrationFailed
 
 T = TypeVar("T")
 
-# What a dependent receives in place of a failed resource's value: never created with it, since the
-# engine skips it; non-empty, so that its provider's `check` (which the engine still calls) passes.
+# What a dependent receives in place of a failed resource's value: never created or updated with it,
+# since the engine skips it; non-empty, so that its provider's `check` (which the engine still calls) passes.
 NOT_DEPLOYED = "not-deployed"
 
 
