@@ -88,14 +88,16 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting.
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Three workers (pytest-xdist), a test file at a time on each (its module fixtures stay shared): most tests wait
+# on the engine, on jobs or on the double, so three share two cores well (17 min in one process here, 8 in three).
 test: setup lint ## The whole suite: lint, unit (mocks), provider (Azure ML double), end to end (real engine).
-	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest
+	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest -n 3 --dist loadfile
 
 # Also part of `make test` (one pytest run over tests/, which ends with the same per-area lines).
 reliability: setup ## The counted reliability suite: one line per area (R1 bad inputs, ...) with its counts.
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) -m pytest tests/reliability
 
-bench: setup ## Benchmarks: a no-op preview; jobs waiting together (local, and Azure against the double).
+bench: setup ## Benchmarks: a no-op preview and how it grows with jobs; jobs waiting together (local; Azure against the double, with CPU and memory).
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_noop.py
 	PATH="$(PULUMI_BIN):$$PATH" $(PYTHON) benchmarks/bench_concurrency.py
 

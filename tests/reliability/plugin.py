@@ -2,7 +2,8 @@
 
 An area is a set of test cases marked `@pytest.mark.reliability("R1", "bad inputs", "refused at preview")`
 (usually as a module's `pytestmark`). Each case is one test item, one honest assertion of the area's
-promise; the summary says how many of the collected cases kept it:
+promise; the summary says how many of the cases that ran kept it (in this process or, with
+pytest-xdist, in its workers):
 
     R1 bad inputs: 63 of 63 refused at preview
 
@@ -39,20 +40,39 @@ class Area:
 
 
 class Tally:
-    """Every area of this run, filled from the items' marks and reports."""
+    """Every area of this run, filled from the reports of its cases.
+
+    Reports, not items: under pytest-xdist the cases run in worker processes and only their
+    reports reach the process that prints the summary. A case's report carries its area and,
+    once torn down, the figures it measured (`user_properties`, which xdist sends along).
+    """
 
     def __init__(self) -> None:
         self.areas: dict[str, Area] = {}
 
-    def area_of(self, item: pytest.Item) -> Area | None:
-        mark = item.get_closest_marker(MARK)
-        if mark is None:
-            return None
-        area, title, verdict = mark.args
-        return self.areas.setdefault(area, Area(title, verdict))
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(report.user_properties)
+        if _AREA_PROPERTY not in properties:
+            return
+        area_name, title, verdict = properties[_AREA_PROPERTY]
+        area = self.areas.setdefault(area_name, Area(title, verdict))
+        area.cases.add(report.nodeid)
+        # A case counts only if setup, the test itself and teardown all passed; a skip is not a pass.
+        if report.failed or report.skipped:
+            area.failed.add(report.nodeid)
+        if report.when == "call":
+            area.finished.add(report.nodeid)
+        area.facts.update(properties.get(_FACTS_PROPERTY, {}))
 
 
 _TALLY = pytest.StashKey[Tally]()
+_FACTS = pytest.StashKey[Counter[str]]()
+_AREA_PROPERTY, _FACTS_PROPERTY = "reliability area", "reliability facts"
+
+
+def _area_of(item: pytest.Item) -> tuple[str, str, str] | None:
+    mark = item.get_closest_marker(MARK)
+    return None if mark is None else mark.args
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,37 +80,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f'{MARK}(area, title, verdict): a case of a reliability area, e.g. ("R1", "bad inputs", "refused at preview")'
     )
     config.stash[_TALLY] = Tally()
+    config.pluginmanager.register(config.stash[_TALLY], "reliability-tally")
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """The cases this run will execute (after -k, -m and deselection)."""
-    tally = session.config.stash[_TALLY]
-    for item in session.items:
-        area = tally.area_of(item)
-        if area is not None:
-            area.cases.add(item.nodeid)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every report of a case says its area, whichever process runs it."""
+    area = _area_of(item)
+    if area is not None:
+        item.user_properties.append((_AREA_PROPERTY, area))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    area = item.config.stash[_TALLY].area_of(item)
-    if area is not None:
-        # A case counts only if setup, the test itself and teardown all passed; a skip is not a pass.
-        if report.failed or report.skipped:
-            area.failed.add(item.nodeid)
-        if report.when == "call":
-            area.finished.add(item.nodeid)
+    if call.when == "teardown" and _FACTS in item.stash:
+        report.user_properties.append((_FACTS_PROPERTY, dict(item.stash[_FACTS])))
     return report
 
 
 @pytest.fixture
 def reliability_facts(request: pytest.FixtureRequest) -> Counter[str]:
     """Figures this case measured, added to its area's summary line."""
-    area = request.config.stash[_TALLY].area_of(request.node)
-    if area is None:
+    if _area_of(request.node) is None:
         raise pytest.UsageError(f"{request.node.nodeid} uses reliability_facts but is not marked {MARK}(...)")
-    return area.facts
+    return request.node.stash.setdefault(_FACTS, Counter())
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -24,10 +24,13 @@ def test_skipped():
 """
 
 
-def test_summary_line_counts_kept_cases_and_sums_facts(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_summary_line_counts_kept_cases_and_sums_facts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
+) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     pytester.makeconftest('pytest_plugins = ["tests.reliability.plugin"]')
     pytester.makepyfile(test_area=AREA, test_plain="def test_not_a_case():\n    assert True\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
     result.assert_outcomes(passed=3, failed=1, skipped=1)
     result.stdout.fnmatch_lines(["R9 demo cases: 2 of 4 held (6 retries seen)"])
