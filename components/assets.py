@@ -1,9 +1,9 @@
-"""The stack's Azure ML assets: environments, datastores, data, components, jobs and models.
+"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models and online endpoints.
 
 Built from the YAML files a stack lists. References between items of the same
 stack (an environment or data asset used by a job, a component used by a pipeline
-step, a cluster named in a job, a job output registered as a model) resolve to that stack's resources, so Pulumi orders
-them; references to anything else (curated environments, registry assets, existing
+step, a cluster named in a job, a job output registered as a model, a model served by a deployment) resolve to that
+stack's resources, so Pulumi orders them; references to anything else (curated environments, registry assets, existing
 data) pass through unchanged.
 """
 
@@ -17,9 +17,11 @@ from typing import Any
 
 import pulumi
 
+from components.asset_references import asset_reference
+from components.endpoint_specs import EndpointSpec
 from components.local_fidelity import unhonoured_locally
 from components.pipeline_specs import component_field, step_environment_reference
-from components.provider import Component, DataAsset, Datastore, Environment, Job, Model
+from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
@@ -55,6 +57,8 @@ class MlAssets(pulumi.ComponentResource):
 
     jobs: pulumi.Output[dict]
     models: pulumi.Output[dict]
+    endpoints: pulumi.Output[dict]
+    endpoint_keys: pulumi.Output[dict]
 
     def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("azureml-training:index:MlAssets", name, None, opts)
@@ -67,12 +71,15 @@ class MlAssets(pulumi.ComponentResource):
         self._components = dict(self._versioned(Component, "component", self._loader.component(c)) for c in settings.components)
         self._local = settings.target == "local"
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
-        model_resources = {entry.name: self._model(entry) for entry in settings.models}
+        self._models = {entry.name: self._model(entry) for entry in settings.models}
+        served = [self._endpoint(self._loader.endpoint(i, entry)) for i, entry in enumerate(settings.endpoints)]
         self.jobs = pulumi.Output.from_input(
             {key: {"name": job.name, "status": job.status, "url": job.url} for key, job in self._jobs.items()}
         )
-        self.models = pulumi.Output.from_input({name: {"version": m.version, "uri": m.uri} for name, m in model_resources.items()})
-        self.register_outputs({"jobs": self.jobs, "models": self.models})
+        self.models = pulumi.Output.from_input({name: {"version": m.version, "uri": m.uri} for name, m in self._models.items()})
+        self.endpoints = pulumi.Output.from_input({name: described for name, described, _key in served})
+        self.endpoint_keys = pulumi.Output.secret({name: key for name, _described, key in served})
+        self.register_outputs({"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys})
 
     def _opts(
         self, depends_on: list[pulumi.Resource] | None = None, provider: pulumi.ProviderResource | None = None
@@ -156,6 +163,51 @@ class MlAssets(pulumi.ComponentResource):
             definition=self._loader.model(entry),
             opts=self._opts([job]),
         )
+
+    def _endpoint(self, spec: EndpointSpec) -> tuple[str, dict[str, Any], pulumi.Output[str]]:
+        """The endpoint, then its deployments, then its traffic (which may name only deployments that exist):
+        its name, what the stack outputs say of it, and its primary key."""
+        endpoint = Endpoint(
+            f"endpoint-{spec.name}", workspace=self._target.workspace, name=spec.name, definition=spec.definition, opts=self._opts()
+        )
+        deployments: dict[str, Deployment] = {}
+        for deployment in spec.deployments:
+            definition = {k: v for k, v in deployment.definition.items() if k != "model"}
+            model, depends_on = self._served_model(deployment.definition["model"])
+            deployments[deployment.name] = Deployment(
+                f"deployment-{spec.name}-{deployment.name}",
+                workspace=self._target.workspace,
+                endpoint_name=spec.name,
+                name=deployment.name,
+                model=model,
+                definition=definition,
+                opts=self._opts([endpoint, *depends_on]),
+            )
+        EndpointTraffic(
+            f"traffic-{spec.name}",
+            workspace=self._target.workspace,
+            endpoint_name=spec.name,
+            traffic=spec.traffic,
+            mirror_traffic=spec.mirror_traffic,
+            opts=self._opts(list(deployments.values())),
+        )
+        described = {
+            "scoringUri": endpoint.scoring_uri,
+            "traffic": spec.traffic,
+            "deployments": {name: {"model": d.model.apply(lambda m: m.removeprefix("azureml:"))} for name, d in deployments.items()},
+        }
+        return spec.name, described, endpoint.primary_key
+
+    def _served_model(self, reference: Any) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
+        """A model of this stack, `@latest` or pinned, is waited for; `@latest` becomes the exact version the stack
+        registered, so a new version (retraining) updates the deployment. Any other model passes through."""
+        named = asset_reference(reference)
+        model = self._models.get(named.name) if named else None
+        if named is None or model is None:
+            return reference, []
+        if named.version is not None:
+            return reference, [model]
+        return pulumi.Output.concat("azureml:", named.name, ":", model.version), [model]
 
     def _resolve(self, spec: JobSpec) -> tuple[dict[str, Any], list[pulumi.Resource]]:
         """Point the job at this stack's environments, data and clusters."""
