@@ -6,12 +6,14 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from tests.e2e.harness import copy_project, engine_env, select_stack, state_text
+from tests.e2e.harness import copy_project, engine_env, select_stack, state_text, stop_local_processes
 
 STACK = "serving"
 TRAIN = '''\
@@ -73,8 +75,13 @@ def refuses_connections(uri: str) -> bool:
     return False
 
 
-def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_destroy(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    yield copy_project(tmp_path / "project")
+    stop_local_processes(tmp_path / "project")
+
+
+def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_destroy(project: Path, tmp_path: Path) -> None:
     for relative, body in FILES.items():
         (project / relative).parent.mkdir(parents=True, exist_ok=True)
         (project / relative).write_text(body if isinstance(body, str) else yaml.safe_dump(body))
