@@ -16,6 +16,10 @@ export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
 # stay under ARM's burst of 200 writes. Yours wins (`PULUMI_PARALLEL=128 make up`); README, "How jobs run at once".
 # components/parallelism.py's MAKE_PARALLEL is this value (a unit test checks).
 export PULUMI_PARALLEL ?= 64
+# After a failed operation the engine starts no new one, so a job that fails early would keep the stack's other jobs
+# from ever running. With this, `up` (and `destroy`) go on with everything that does not depend on the failure and
+# then fail, listing every error (README, "How jobs run at once"). Yours wins (`PULUMI_CONTINUE_ON_ERROR=false make up`).
+export PULUMI_CONTINUE_ON_ERROR ?= true
 # The local stack holds no real secrets: an empty passphrase, for it alone, unless you set one.
 ifeq ($(STACK),local)
 export PULUMI_CONFIG_PASSPHRASE ?=

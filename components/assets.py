@@ -4,7 +4,8 @@ Built from the YAML files a stack lists. References between items of the same
 stack (an environment or data asset used by a job, a component used by a pipeline
 step, a cluster named in a job, a job output registered as a model, a model served by a deployment) resolve to that
 stack's resources, so Pulumi orders them; references to anything else (curated environments, registry assets, existing
-data) pass through unchanged.
+data) pass through unchanged. A dependent of an asset whose create fails is skipped, not
+crashed: see failed_dependencies.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pulumi
 
 from components.asset_references import asset_reference
 from components.endpoint_specs import EndpointSpec
+from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
 from components.local_fidelity import unhonoured_locally
 from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
@@ -30,6 +32,11 @@ from components.specs import JobSpec, SpecLoader, VersionedSpec
 _DATASTORE_PATH = re.compile(r"^azureml://datastores/(?P<name>[^/]+)(/|$)")
 # `azureml:<name>`, `azureml:<name>:<version>` or `azureml:<name>@<label>`.
 _ASSET_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^@]+)|@(?P<label>[\w-]+))?$")
+
+
+# A stack output's entry for a job or model this update did not deploy (it failed, or what it needs did).
+FAILED_JOB = {"status": "Failed"}
+NOT_REGISTERED_MODEL = None
 
 
 @dataclass
@@ -73,16 +80,22 @@ class MlAssets(pulumi.ComponentResource):
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
         self._models = {entry.name: self._model(entry) for entry in settings.models}
         served = [self._endpoint(self._loader.endpoint(i, entry)) for i, entry in enumerate(settings.endpoints)]
-        self.jobs = pulumi.Output.from_input(
-            {key: {"name": job.name, "status": job.status, "url": job.url} for key, job in self._jobs.items()}
-        )
-        self.models = pulumi.Output.from_input({name: {"version": m.version, "uri": m.uri} for name, m in self._models.items()})
+        self.jobs = pulumi.Output.from_input({key: self._job_entry(job) for key, job in self._jobs.items()})
+        self.models = pulumi.Output.from_input({name: self._model_entry(model) for name, model in self._models.items()})
         self.endpoints = pulumi.Output.from_input({name: described for name, described, _key in served})
         self.endpoint_keys = pulumi.Output.secret({name: key for name, _described, key in served})
         self.register_outputs({"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys})
 
+    @staticmethod
+    def _job_entry(job: Job) -> pulumi.Output[dict]:
+        return value_or(pulumi.Output.all(name=job.name, status=job.status, url=job.url), FAILED_JOB)
+
+    @staticmethod
+    def _model_entry(model: Model) -> pulumi.Output[dict | None]:
+        return value_or(pulumi.Output.all(version=model.version, uri=model.uri), NOT_REGISTERED_MODEL)
+
     def _opts(
-        self, depends_on: list[pulumi.Resource] | None = None, provider: pulumi.ProviderResource | None = None
+        self, depends_on: list[pulumi.Input[pulumi.Resource]] | None = None, provider: pulumi.ProviderResource | None = None
     ) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(
             parent=self,
@@ -115,11 +128,11 @@ class MlAssets(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _stored_in(self, path: Any) -> list[pulumi.Resource]:
+    def _stored_in(self, path: Any) -> list[pulumi.Input[pulumi.Resource]]:
         """The stack's datastore a path such as `azureml://datastores/<name>/paths/...` lives in."""
         match = _DATASTORE_PATH.match(path) if isinstance(path, str) else None
         store = self._datastores.get(match["name"]) if match else None
-        return [store] if store else []
+        return [dependency_on(store, self)] if store else []
 
     def _job(self, entry: Any) -> Job:
         spec = self._loader.job(entry)
@@ -156,32 +169,32 @@ class MlAssets(pulumi.ComponentResource):
             f"model-{entry.name}",
             workspace=self._target.workspace,
             name=entry.name,
-            job_name=job.name,
+            job_name=value_or(job.name, NOT_DEPLOYED),
             output=entry.output,
             type=entry.type,
             description=entry.description,
             definition=self._loader.model(entry),
-            opts=self._opts([job]),
+            opts=self._opts([dependency_on(job, self)]),
         )
 
-    def _endpoint(self, spec: EndpointSpec) -> tuple[str, dict[str, Any], pulumi.Output[str]]:
+    def _endpoint(self, spec: EndpointSpec) -> tuple[str, dict[str, Any], pulumi.Output[str | None]]:
         """The endpoint, then its deployments, then its traffic (which may name only deployments that exist):
-        its name, what the stack outputs say of it, and its primary key."""
+        its name, what the stack outputs say of it, and its primary key (None for one this update did not deploy)."""
         endpoint = Endpoint(
             f"endpoint-{spec.name}", workspace=self._target.workspace, name=spec.name, definition=spec.definition, opts=self._opts()
         )
         deployments: dict[str, Deployment] = {}
         for deployment in spec.deployments:
             definition = {k: v for k, v in deployment.definition.items() if k != "model"}
-            model, depends_on = self._served_model(deployment.definition["model"])
+            depends_on: list[pulumi.Input[pulumi.Resource]] = [dependency_on(endpoint, self)]
             deployments[deployment.name] = Deployment(
                 f"deployment-{spec.name}-{deployment.name}",
                 workspace=self._target.workspace,
                 endpoint_name=spec.name,
                 name=deployment.name,
-                model=model,
+                model=self._served_model(deployment.definition["model"], depends_on),
                 definition=definition,
-                opts=self._opts([endpoint, *depends_on]),
+                opts=self._opts(depends_on),
             )
         EndpointTraffic(
             f"traffic-{spec.name}",
@@ -189,30 +202,36 @@ class MlAssets(pulumi.ComponentResource):
             endpoint_name=spec.name,
             traffic=spec.traffic,
             mirror_traffic=spec.mirror_traffic,
-            opts=self._opts(list(deployments.values())),
+            opts=self._opts([dependency_on(deployment, self) for deployment in deployments.values()]),
         )
         described = {
-            "scoringUri": endpoint.scoring_uri,
+            "scoringUri": value_or(endpoint.scoring_uri, None),
             "traffic": spec.traffic,
-            "deployments": {name: {"model": d.model.apply(lambda m: m.removeprefix("azureml:"))} for name, d in deployments.items()},
+            "deployments": {name: {"model": self._served_entry(deployment)} for name, deployment in deployments.items()},
         }
-        return spec.name, described, endpoint.primary_key
+        return spec.name, described, value_or(endpoint.primary_key, None)
 
-    def _served_model(self, reference: Any) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
+    @staticmethod
+    def _served_entry(deployment: Deployment) -> pulumi.Output[str | None]:
+        """`<name>:<version>` of the model a deployment serves."""
+        return value_or(deployment.model.apply(lambda model: model.removeprefix("azureml:")), None)
+
+    def _served_model(self, reference: Any, depends_on: list[pulumi.Input[pulumi.Resource]]) -> pulumi.Input[str]:
         """A model of this stack, `@latest` or pinned, is waited for; `@latest` becomes the exact version the stack
         registered, so a new version (retraining) updates the deployment. Any other model passes through."""
         named = asset_reference(reference)
         model = self._models.get(named.name) if named else None
         if named is None or model is None:
-            return reference, []
+            return reference
+        depends_on.append(dependency_on(model, self))
         if named.version is not None:
-            return reference, [model]
-        return pulumi.Output.concat("azureml:", named.name, ":", model.version), [model]
+            return reference
+        return pulumi.Output.concat("azureml:", named.name, ":", value_or(model.version, NOT_DEPLOYED))
 
-    def _resolve(self, spec: JobSpec) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+    def _resolve(self, spec: JobSpec) -> tuple[dict[str, Any], list[pulumi.Input[pulumi.Resource]]]:
         """Point the job at this stack's environments, data and clusters."""
         definition: dict[str, Any] = dict(spec.definition)
-        depends_on: list[pulumi.Resource] = []
+        depends_on: list[pulumi.Input[pulumi.Resource]] = []
         if "environment" in definition:
             definition["environment"] = self._reference(definition["environment"], self._environments, depends_on)
         if isinstance(definition.get("trial"), dict) and "environment" in definition["trial"]:
@@ -226,7 +245,7 @@ class MlAssets(pulumi.ComponentResource):
             depends_on.append(self._target.compute[compute])
         return definition, depends_on
 
-    def _resolve_steps(self, spec: JobSpec, definition: dict[str, Any], depends_on: list[pulumi.Resource]) -> dict[str, Any]:
+    def _resolve_steps(self, spec: JobSpec, definition: dict[str, Any], depends_on: list[pulumi.Input[pulumi.Resource]]) -> dict[str, Any]:
         """Point a pipeline's own steps at this stack's components, environments, data and clusters, and
         track the stack's assets that steps inside component files name (they can't be rewritten there)."""
         steps = {name: self._resolve_step(dict(step), depends_on) for name, step in (definition.get("jobs") or {}).items()}
@@ -241,13 +260,11 @@ class MlAssets(pulumi.ComponentResource):
                 "component": (None if step.component_file else step.body.get(component_field(step.body)), self._components),
             }
             for what, (reference, declared) in used.items():
-                asset = self._declared(reference, declared)
-                if asset is not None:
-                    depends_on.append(asset.resource)
-                    tracked[f"{step.name}.{what}"] = asset.resource.asset_id
+                if self._declared(reference, declared) is not None:
+                    tracked[f"{step.name}.{what}"] = self._reference(reference, declared, depends_on)
         return tracked
 
-    def _resolve_step(self, step: dict[str, Any], depends_on: list[pulumi.Resource]) -> dict[str, Any]:
+    def _resolve_step(self, step: dict[str, Any], depends_on: list[pulumi.Input[pulumi.Resource]]) -> dict[str, Any]:
         uses = component_field(step)
         if uses in step:
             step[uses] = self._reference(step[uses], self._components, depends_on)
@@ -260,19 +277,18 @@ class MlAssets(pulumi.ComponentResource):
             depends_on.append(self._target.compute[compute])
         return step
 
-    def _input(self, value: Any, depends_on: list[pulumi.Resource]) -> Any:
+    def _input(self, value: Any, depends_on: list[pulumi.Input[pulumi.Resource]]) -> Any:
         if isinstance(value, dict) and isinstance(value.get("path"), str):
             depends_on += self._stored_in(value["path"])
             return {**value, "path": self._reference(value["path"], self._data, depends_on)}
         return value
 
-    @classmethod
-    def _reference(cls, value: Any, declared: Mapping[str, _Declared], depends_on: list[pulumi.Resource]) -> Any:
-        asset = cls._declared(value, declared)
+    def _reference(self, value: Any, declared: Mapping[str, _Declared], depends_on: list[pulumi.Input[pulumi.Resource]]) -> Any:
+        asset = self._declared(value, declared)
         if asset is None:
             return value
-        depends_on.append(asset.resource)
-        return asset.resource.asset_id
+        depends_on.append(dependency_on(asset.resource, self))
+        return value_or(asset.resource.asset_id, NOT_DEPLOYED)
 
     @staticmethod
     def _declared(value: Any, declared: Mapping[str, _Declared]) -> _Declared | None:

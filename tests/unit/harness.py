@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import runpy
 import uuid
@@ -24,6 +25,7 @@ import pulumi
 import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_root_resource, set_root_resource
 from pulumi.runtime.sync_await import _ensure_event_loop
 
@@ -179,14 +181,33 @@ class _AzureMocks(Mocks):
 
 
 class _RecordingMonitor(MockMonitor):
-    """The stock mock monitor, also keeping what the mocks never see: parent, protect and hooks."""
+    """The stock mock monitor, also keeping what the mocks never see: parent, protect and hooks.
 
-    def __init__(self, mocks: _AzureMocks) -> None:
+    It answers as the engine does under `--continue-on-error` that the resources named in
+    `failing` failed, and that those depending on a failed or skipped one were skipped."""
+
+    def __init__(self, mocks: _AzureMocks, failing: tuple[str, ...] = ()) -> None:
         super().__init__(mocks)
         self.registered: list[Registered] = []
+        self.failing = failing
+        self.not_deployed: set[str] = set()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """A URN as the engine makes it (the stock mock qualifies a type by its parent's last type only, the
+        root stack's included): by its parent's whole qualified type, except the root stack's."""
+        parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
+        qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), qualified, name])
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the monitor's gRPC method name)
         response = super().RegisterResource(request)
+        dependencies = {*request.dependencies, *(urn for each in request.propertyDependencies.values() for urn in each.urns)}
+        if request.name in self.failing:
+            response.result = resource_pb2.Result.FAIL
+        elif dependencies & self.not_deployed:
+            response.result = resource_pb2.Result.SKIP
+        if response.result != resource_pb2.Result.SUCCESS:
+            self.not_deployed.add(response.urn)
         if request.type == "pulumi:pulumi:Stack":
             return response
         _ensure_event_loop()
@@ -275,8 +296,10 @@ def run_stack(
     extra_state: dict[str, dict[str, Any]] | None = None,
     secrets: tuple[str, ...] = (),
     subscription: str = SUBSCRIPTION,
+    failing: tuple[str, ...] = (),
 ) -> Run:
-    """Run `program` for `stack` under mocks; `config` replaces the stack file's values, `overrides` patch them.
+    """Run `program` for `stack` under mocks; `config` replaces the stack file's values, `overrides` patch them;
+    the resources named in `failing` fail (see _RecordingMonitor).
 
     Whatever `program` returns is resolved (Outputs included) into `Run.result`. Exceptions
     from the program (a SettingsError, say) propagate; `last_run` still holds what was
@@ -286,7 +309,11 @@ def run_stack(
     secret_keys = [f"{NAMESPACE}:{key}" for key in secrets]
     pulumi.runtime.set_all_config({f"{NAMESPACE}:{k}": _as_config_value(v) for k, v in values.items()}, secret_keys)
     mocks = _AzureMocks(extra_state or {}, subscription)
-    monitor = _RecordingMonitor(mocks)
+    monitor = _RecordingMonitor(mocks, failing)
+    if failing:
+        # The outputs of a failed resource are faulted futures nobody awaits: silence asyncio's complaint about
+        # them, as Pulumi's own program runner (pulumi-language-python-exec) does for every program.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     set_root_resource(None)  # a fresh root Stack per run, so exports never leak between runs
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     run = Run(resources=monitor.registered, calls=mocks.calls)

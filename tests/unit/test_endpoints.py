@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from components.failed_dependencies import NOT_DEPLOYED
 from tests.unit.harness import REPO, Registered, Run, run_stack
 
 
@@ -61,3 +62,12 @@ def test_a_pinned_version_of_a_stack_model_is_kept_and_waited_for(tmp_path: Path
     deployment = one(pinned_run, "OnlineDeployment")
     assert deployment.inputs["model"] == "azureml:breast-cancer-classifier:2"
     assert pinned_run.named("model-breast-cancer-classifier").urn in deployment.dependencies
+
+
+def test_the_deployment_of_a_model_that_failed_is_skipped_and_the_outputs_say_so() -> None:
+    failed = run_stack("local", failing=("model-breast-cancer-classifier",))
+    deployment = one(failed, "OnlineDeployment")
+    assert failed.named("model-breast-cancer-classifier").urn in deployment.dependencies, "the engine skips the deployment"
+    assert deployment.inputs["model"] == f"azureml:breast-cancer-classifier:{NOT_DEPLOYED}"
+    assert failed.exports["endpoints"]["breast-cancer"]["deployments"] == {"blue": {"model": None}}
+    assert failed.exports["endpoints"]["breast-cancer"]["scoringUri"] == "http://127.0.0.1:5001/score", "the endpoint is deployed"
