@@ -36,8 +36,8 @@ def edited(relative: str, change: Callable[[dict[str, Any]], Any]) -> str:
 
 
 def azure(**workspace: Any) -> dict[str, Any]:
-    """An Azure stack on an existing workspace, with workspace keys changed."""
-    return {"target": "azure", "workspace": {k: v for k, v in {**EXISTING, **workspace}.items() if v is not None}}
+    """An Azure stack on an existing workspace, with workspace keys changed (and without the shipped endpoint, served locally only)."""
+    return {"target": "azure", "workspace": {k: v for k, v in {**EXISTING, **workspace}.items() if v is not None}, "endpoints": None}
 
 
 STACK_KEYS = [
@@ -125,7 +125,7 @@ STACK_KEYS = [
     BadInput(
         "azure-new-workspace-without-location",
         "azureml-training:workspace.location is required to create a workspace",
-        {"target": "azure", "workspace": {"publicNetworkAccess": "Enabled"}},
+        {"target": "azure", "workspace": {"publicNetworkAccess": "Enabled"}, "endpoints": None},
     ),
     BadInput(
         "azure-public-access-unknown",
