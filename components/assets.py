@@ -21,7 +21,7 @@ import pulumi
 from components.asset_references import asset_reference
 from components.endpoint_specs import EndpointSpec
 from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
-from components.local_fidelity import unhonoured_locally
+from components.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
 from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
@@ -196,6 +196,10 @@ class MlAssets(pulumi.ComponentResource):
                 definition=definition,
                 opts=self._opts(depends_on),
             )
+            if self._local:
+                for reason in deployment_unhonoured_locally(deployment.definition):
+                    where = f"{stack_file(pulumi.get_stack())}: {deployment.file}"
+                    pulumi.log.warn(f"{where}: {reason} (the local target ignores it)", deployments[deployment.name])
         EndpointTraffic(
             f"traffic-{spec.name}",
             workspace=self._target.workspace,
