@@ -95,7 +95,8 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
     assert (endpoint["traffic"], endpoint["deployments"]) == ({"blue": 100}, {"blue": {"model": "tiny:1"}})
     assert score(endpoint["scoringUri"], key) == (200, [0, 1, 0])
     assert score(endpoint["scoringUri"], None)[0] == 401
-    assert key not in state_text(tmp_path / "state")
+    written = [path.read_text(errors="replace") for path in (project / ".azureml-local").rglob("*") if path.is_file()]
+    assert key not in state_text(tmp_path / "state") and key not in up.stdout + up.stderr and not any(key in text for text in written)
     assert set(stack.preview().change_summary) == {"same"}
 
     script = project / "jobs" / "tiny" / "train.py"
