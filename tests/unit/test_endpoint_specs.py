@@ -132,3 +132,28 @@ def test_a_lone_deployment_takes_all_traffic_by_default(project: Path) -> None:
     assert (spec.name, spec.traffic, [d.name for d in spec.deployments]) == ("scorer", {"blue": 100}, ["blue"])
     two = SpecLoader(project, "stacks/Pulumi.dev.yaml").endpoint(0, serving(deployments=BOTH).endpoints[0])
     assert two.traffic == {}
+
+
+def test_two_endpoints_of_one_name_are_refused(project: Path) -> None:
+    write(project, "jobs/endpoints/again.yml", ENDPOINT)
+    entries = [
+        {"file": file, "deployments": [{"file": "jobs/endpoints/blue.yml"}]}
+        for file in ("jobs/endpoints/endpoint.yml", "jobs/endpoints/again.yml")
+    ]
+    assert refusal(project, stack("local", models=MODELS, endpoints=entries)) == (
+        "jobs/endpoints/again.yml: name: 'scorer' is also the name of the endpoint in jobs/endpoints/endpoint.yml; "
+        "each endpoint needs its own"
+    )
+
+
+def test_at_most_half_the_traffic_is_mirrored(project: Path) -> None:
+    assert refusal(project, serving(deployments=BOTH, traffic={"blue": 100}, mirrorTraffic={"green": 60})) == (
+        "jobs/endpoints/endpoint.yml: azureml-training:endpoints[0].mirrorTraffic: 60% mirrored; Azure ML mirrors at most 50%"
+    )
+
+
+def test_a_deployment_names_its_model(project: Path) -> None:
+    write(project, "jobs/endpoints/blue.yml", {k: v for k, v in BLUE.items() if k != "model"})
+    assert refusal(project, serving()) == (
+        "jobs/endpoints/blue.yml: model: required (the registered model this deployment serves, azureml:<name>@latest)"
+    )
