@@ -155,9 +155,10 @@ def test_a_server_that_died_is_started_again_by_read_on_its_port(served: Served)
 
 
 def test_a_new_model_version_is_served_in_place(served: Served, tmp_path: Path) -> None:
-    flipped = register_tiny_model(served.workspace, tmp_path / "flipped", flipped=True)
-    port = served.backend.put_deployment(deployment_props(served.workspace, "green", flipped))["port"]
-    assert served.backend.read_deployment(deployment_props(served.workspace, "green", flipped)) == {"port": port}
+    assert register_tiny_model(served.workspace, tmp_path / "flipped", flipped=True) == "azureml:tiny:2"
+    latest = deployment_props(served.workspace, "green", "azureml:tiny@latest")
+    port = served.backend.put_deployment(latest)["port"]
+    assert served.backend.read_deployment(latest) == {"port": port}
     answer = post(served.endpoint["scoring_uri"], SPLIT, keyed(served, **{"azureml-model-deployment": "green"}))
     assert answer[:2] == (200, [1 - y for y in EXPECTED])
 
