@@ -109,6 +109,12 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
     assert retrained["scoringUri"] == endpoint["scoringUri"]
     assert score(endpoint["scoringUri"], key) == (200, [1, 0, 1])
 
+    (project / "jobs/endpoints/tiny.yml").write_text(yaml.safe_dump({**FILES["jobs/endpoints/tiny.yml"], "description": "now described"}))
+    described = stack.up()
+    assert described.summary.resource_changes == {"same": described.summary.resource_changes["same"], "update": 1}
+    assert described.outputs["endpointKeys"].value["tiny-scorer"] == key, "an update keeps the keys"
+    assert score(endpoint["scoringUri"], key) == (200, [1, 0, 1])
+
     stack.destroy()
     assert refuses_connections(endpoint["scoringUri"])
     stack.workspace.remove_stack(STACK)
