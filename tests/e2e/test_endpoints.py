@@ -99,6 +99,12 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
     assert key not in state_text(tmp_path / "state") and key not in up.stdout + up.stderr and not any(key in text for text in written)
     assert set(stack.preview().change_summary) == {"same"}
 
+    stop_local_processes(project)  # as a reboot would: every server gone
+    assert refuses_connections(endpoint["scoringUri"])
+    stack.refresh()
+    assert score(endpoint["scoringUri"], key) == (200, [0, 1, 0]), "refresh started them again, on the same port"
+    assert set(stack.preview().change_summary) == {"same"}
+
     script = project / "jobs" / "tiny" / "train.py"
     script.write_text(script.read_text().replace("[0, 0, 0, 1, 1, 1]", "[1, 1, 1, 0, 0, 0]"))
     shown: list[str] = []
