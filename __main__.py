@@ -22,6 +22,9 @@ def main() -> None:
     pulumi.export("workspace", target.outputs)
     pulumi.export("jobs", assets.jobs)
     pulumi.export("models", assets.models)
+    if settings.endpoints:
+        pulumi.export("endpoints", assets.endpoints)
+        pulumi.export("endpointKeys", assets.endpoint_keys)
 
 
 exit_on_settings_error(main)

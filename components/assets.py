@@ -1,9 +1,9 @@
-"""The stack's Azure ML assets: environments, datastores, data, components, jobs and models.
+"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models and online endpoints.
 
 Built from the YAML files a stack lists. References between items of the same
 stack (an environment or data asset used by a job, a component used by a pipeline
-step, a cluster named in a job, a job output registered as a model) resolve to that stack's resources, so Pulumi orders
-them; references to anything else (curated environments, registry assets, existing
+step, a cluster named in a job, a job output registered as a model, a model served by a deployment) resolve to that
+stack's resources, so Pulumi orders them; references to anything else (curated environments, registry assets, existing
 data) pass through unchanged. A dependent of an asset whose create fails is skipped, not
 crashed: see failed_dependencies.py.
 """
@@ -18,10 +18,12 @@ from typing import Any
 
 import pulumi
 
+from components.asset_references import asset_reference
+from components.endpoint_specs import EndpointSpec
 from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
-from components.local_fidelity import unhonoured_locally
+from components.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
 from components.pipeline_specs import component_field, step_environment_reference
-from components.provider import Component, DataAsset, Datastore, Environment, Job, Model
+from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
@@ -62,6 +64,8 @@ class MlAssets(pulumi.ComponentResource):
 
     jobs: pulumi.Output[dict]
     models: pulumi.Output[dict]
+    endpoints: pulumi.Output[dict]
+    endpoint_keys: pulumi.Output[dict]
 
     def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("azureml-training:index:MlAssets", name, None, opts)
@@ -74,10 +78,13 @@ class MlAssets(pulumi.ComponentResource):
         self._components = dict(self._versioned(Component, "component", self._loader.component(c)) for c in settings.components)
         self._local = settings.target == "local"
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
-        model_resources = {entry.name: self._model(entry) for entry in settings.models}
+        self._models = {entry.name: self._model(entry) for entry in settings.models}
+        served = [self._endpoint(self._loader.endpoint(i, entry)) for i, entry in enumerate(settings.endpoints)]
         self.jobs = pulumi.Output.from_input({key: self._job_entry(job) for key, job in self._jobs.items()})
-        self.models = pulumi.Output.from_input({name: self._model_entry(model) for name, model in model_resources.items()})
-        self.register_outputs({"jobs": self.jobs, "models": self.models})
+        self.models = pulumi.Output.from_input({name: self._model_entry(model) for name, model in self._models.items()})
+        self.endpoints = pulumi.Output.from_input({name: described for name, described, _key in served})
+        self.endpoint_keys = pulumi.Output.secret({name: key for name, _described, key in served})
+        self.register_outputs({"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys})
 
     @staticmethod
     def _job_entry(job: Job) -> pulumi.Output[dict]:
@@ -169,6 +176,61 @@ class MlAssets(pulumi.ComponentResource):
             definition=self._loader.model(entry),
             opts=self._opts([dependency_on(job, self)]),
         )
+
+    def _endpoint(self, spec: EndpointSpec) -> tuple[str, dict[str, Any], pulumi.Output[str | None]]:
+        """The endpoint, then its deployments, then its traffic (which may name only deployments that exist):
+        its name, what the stack outputs say of it, and its primary key (None for one this update did not deploy)."""
+        endpoint = Endpoint(
+            f"endpoint-{spec.name}", workspace=self._target.workspace, name=spec.name, definition=spec.definition, opts=self._opts()
+        )
+        deployments: dict[str, Deployment] = {}
+        for deployment in spec.deployments:
+            definition = {k: v for k, v in deployment.definition.items() if k != "model"}
+            depends_on: list[pulumi.Input[pulumi.Resource]] = [dependency_on(endpoint, self)]
+            deployments[deployment.name] = Deployment(
+                f"deployment-{spec.name}-{deployment.name}",
+                workspace=self._target.workspace,
+                endpoint_name=spec.name,
+                name=deployment.name,
+                model=self._served_model(deployment.definition["model"], depends_on),
+                definition=definition,
+                opts=self._opts(depends_on),
+            )
+            if self._local:
+                for reason in deployment_unhonoured_locally(deployment.definition):
+                    where = f"{stack_file(pulumi.get_stack())}: {deployment.file}"
+                    pulumi.log.warn(f"{where}: {reason} (the local target ignores it)", deployments[deployment.name])
+        EndpointTraffic(
+            f"traffic-{spec.name}",
+            workspace=self._target.workspace,
+            endpoint_name=spec.name,
+            traffic=spec.traffic,
+            mirror_traffic=spec.mirror_traffic,
+            opts=self._opts([dependency_on(deployment, self) for deployment in deployments.values()]),
+        )
+        described = {
+            "scoringUri": value_or(endpoint.scoring_uri, None),
+            "traffic": spec.traffic,
+            "deployments": {name: {"model": self._served_entry(deployment)} for name, deployment in deployments.items()},
+        }
+        return spec.name, described, value_or(endpoint.primary_key, None)
+
+    @staticmethod
+    def _served_entry(deployment: Deployment) -> pulumi.Output[str | None]:
+        """`<name>:<version>` of the model a deployment serves."""
+        return value_or(deployment.model.apply(lambda model: model.removeprefix("azureml:")), None)
+
+    def _served_model(self, reference: Any, depends_on: list[pulumi.Input[pulumi.Resource]]) -> pulumi.Input[str]:
+        """A model of this stack, `@latest` or pinned, is waited for; `@latest` becomes the exact version the stack
+        registered, so a new version (retraining) updates the deployment. Any other model passes through."""
+        named = asset_reference(reference)
+        model = self._models.get(named.name) if named else None
+        if named is None or model is None:
+            return reference
+        depends_on.append(dependency_on(model, self))
+        if named.version is not None:
+            return reference
+        return pulumi.Output.concat("azureml:", named.name, ":", value_or(model.version, NOT_DEPLOYED))
 
     def _resolve(self, spec: JobSpec) -> tuple[dict[str, Any], list[pulumi.Input[pulumi.Resource]]]:
         """Point the job at this stack's environments, data and clusters."""

@@ -144,6 +144,27 @@ def _step_lookup(step: PipelineStep, prefix: str) -> Lookup:
     return lookup
 
 
+# Fields of a managedOnlineDeployment (azure-ai-ml's `_schema/_deployment/online/`) a local scoring server does
+# not honour. `instance_type` is not among them: the schema requires it, so a warning could never be acted on.
+_IGNORED_ON_DEPLOYMENTS = {
+    "scale_settings": "one scoring process serves the deployment; nothing scales",
+    "request_settings": "the local scoring server applies no request timeout or concurrency limit",
+    "liveness_probe": "the local server is checked once, when it starts",
+    "readiness_probe": "the local server is checked once, when it starts",
+    "app_insights_enabled": "no Application Insights here; the server's log is its folder's server.log",
+    "data_collector": "no data collection here",
+    "egress_public_network_access": "the scoring server is a process on this machine, with its network",
+}
+
+
+def deployment_unhonoured_locally(definition: Mapping[str, Any]) -> Iterator[str]:
+    """`<field>: <why>` for every field of an online deployment a local scoring server cannot honour."""
+    yield from _named(definition, _IGNORED_ON_DEPLOYMENTS, "")
+    instances = definition.get("instance_count") or 1
+    if isinstance(instances, int) and instances > 1:
+        yield f"instance_count: one scoring process serves the deployment, not {instances} instances"
+
+
 def _is_curated(reference: str) -> bool:
     """A registry environment, or a workspace's curated `AzureML-*` one (as the local backend tells them apart)."""
     return reference.startswith("azureml://registries/") or reference.lower().startswith("azureml:azureml-")

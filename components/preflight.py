@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.endpoint_specs import check_endpoints
 from components.pipeline_checks import StackComponent
 from components.pipeline_specs import step_outputs
 from components.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
@@ -46,6 +47,8 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         loader.model(model)
         file, spec = jobs[model.job]
         _check_model_output(i, model, file, spec, where)
+    endpoints = [loader.endpoint(i, entry) for i, entry in enumerate(settings.endpoints)]
+    check_endpoints(endpoints, {model.name: model.type for model in settings.models}, settings.target == "local", where)
     declared = Declared(
         environments=frozenset(spec.name for spec in environments),
         data=frozenset(spec.name for spec in data),

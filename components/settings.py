@@ -371,6 +371,26 @@ class ModelEntry(_Settings):
         return v
 
 
+class DeploymentEntry(_FileEntry):
+    """One deployment of an endpoint: a managedOnlineDeployment YAML."""
+
+
+# A share of an endpoint's requests, in percent.
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class EndpointEntry(_FileEntry):
+    """One entry of `azureml-training:endpoints`: a managedOnlineEndpoint YAML and the deployments behind it.
+
+    `traffic` and `mirrorTraffic` map a deployment's name (from its YAML) to a percentage; they are
+    checked against the loaded YAMLs at preview (components/endpoint_specs.py).
+    """
+
+    deployments: Annotated[list[DeploymentEntry], Field(min_length=1)]
+    traffic: dict[str, Percent] | None = None
+    mirror_traffic: dict[str, Percent] = Field(default_factory=dict)
+
+
 class StackSettings(_Settings):
     """Everything a stack file says, validated."""
 
@@ -384,6 +404,7 @@ class StackSettings(_Settings):
     components: list[ComponentEntry] = Field(default_factory=list)
     jobs: list[JobEntry] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
+    endpoints: list[EndpointEntry] = Field(default_factory=list)
     # Folders outside the repository that files may name (code, data, conda files): an explicit opt-in.
     external_paths: list[Path] = Field(default_factory=list)
 
@@ -404,6 +425,9 @@ class StackSettings(_Settings):
         for i, model in enumerate(self.models):
             if model.job not in keys:
                 raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
+        if self.target == "azure" and self.endpoints:
+            # An honest refusal until the Azure backend provisions them: nothing half-made in a workspace.
+            raise ValueError("endpoints: online endpoints are served on the local target only for now (target: local)")
         if self.target == "azure" and self.workspace.existing and self.compute:
             raise ValueError("compute: an existing workspace keeps its own clusters; name them in the job YAMLs (compute: azureml:<name>)")
         for i, cluster in enumerate(self.compute):
@@ -514,6 +538,9 @@ def _files_exist(settings: StackSettings, root: Path) -> None:
     }
     files = [(f"{key}[{i}].file", entry.file) for key, entries in groups.items() for i, entry in enumerate(entries)]
     files += [(f"models[{i}].file", model.file) for i, model in enumerate(settings.models) if model.file is not None]
+    for i, endpoint in enumerate(settings.endpoints):
+        files.append((f"endpoints[{i}].file", endpoint.file))
+        files += [(f"endpoints[{i}].deployments[{j}].file", deployment.file) for j, deployment in enumerate(endpoint.deployments)]
     allowed = [root.resolve(), *(folder.resolve() for folder in settings.external_paths)]
     for key, file in files:
         if not any((root / file).resolve().is_relative_to(folder) for folder in allowed):

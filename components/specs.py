@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from components.endpoint_specs import DeploymentSpec, EndpointSpec, default_traffic
 from components.local_paths import is_local
 from components.pipeline_checks import StackComponent, check_pipeline
 from components.pipeline_specs import (
@@ -32,7 +33,17 @@ from components.pipeline_specs import (
     step_environments,
 )
 from components.provider.props import digest
-from components.settings import ComponentEntry, DataEntry, DatastoreEntry, EnvironmentEntry, JobEntry, ModelEntry, SettingsError
+from components.settings import (
+    ComponentEntry,
+    DataEntry,
+    DatastoreEntry,
+    DeploymentEntry,
+    EndpointEntry,
+    EnvironmentEntry,
+    JobEntry,
+    ModelEntry,
+    SettingsError,
+)
 from components.spec_cache import SpecCache
 from components.validation import DefinitionError, Location, check_definition
 
@@ -226,6 +237,17 @@ class SpecLoader:
         # The path comes from the job output; a path in the file would contradict it.
         return {k: v for k, v in body.items() if k not in ("$schema", "path")}
 
+    def endpoint(self, index: int, entry: EndpointEntry) -> EndpointSpec:
+        """`endpoints[index]`: its endpoint YAML and deployment YAMLs, each validated by azure-ai-ml's loader."""
+        body = _without_schema(self._load(entry.file, "load_online_endpoint").body)
+        deployments = tuple(self._deployment(deployment) for deployment in entry.deployments)
+        traffic = default_traffic([deployment.name for deployment in deployments], entry.traffic)
+        return EndpointSpec(index, entry.file.as_posix(), body["name"], body, deployments, traffic, dict(entry.mirror_traffic))
+
+    def _deployment(self, entry: DeploymentEntry) -> DeploymentSpec:
+        body = _without_schema(self._load(entry.file, "load_online_deployment").body)
+        return DeploymentSpec(entry.file.as_posix(), body["name"], body)
+
     def _load(
         self,
         file: Path,
@@ -288,6 +310,10 @@ def _job_environment_files(job: dict[str, Any]) -> list[str]:
     """The files of a job's inline environments (a command job's, or a sweep trial's)."""
     inline = [job.get("environment"), (job.get("trial") or {}).get("environment")]
     return [file for env in inline if isinstance(env, dict) for file in _environment_files(env)]
+
+
+def _without_schema(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "$schema"}
 
 
 def _listed(words: tuple[str, ...]) -> str:

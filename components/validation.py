@@ -71,6 +71,19 @@ def check_definition(loader: str, body: Mapping[str, Any], where: Location) -> N
         _check_conda_file(field, environment.get("conda_file"), where)
     if loader in ("load_job", "load_component"):
         _check_job(body)
+    if loader in _SERVING_LOADERS and isinstance(body.get("name"), str):
+        _check_serving_name(_SERVING_LOADERS[loader], body["name"])
+
+
+# Endpoint and deployment names, checked before the SDK's loader, whose message for them names no rule.
+_SERVING_LOADERS = {"load_online_endpoint": "endpoint", "load_online_deployment": "deployment"}
+# Azure ML's rule for both: 3-32 characters, a letter first, then letters, digits and hyphens.
+_SERVING_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]{2,31}")
+
+
+def _check_serving_name(what: str, name: str) -> None:
+    if not _SERVING_NAME.fullmatch(name):
+        raise DefinitionError(f"name: {name!r} is not a valid {what} name: 3-32 letters, digits and hyphens, starting with a letter")
 
 
 def check_exists(field: str, path: str, where: Location) -> None:

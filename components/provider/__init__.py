@@ -10,9 +10,31 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components.provider.resources import Component, DataAsset, Datastore, Environment, Job, LocalWorkspace, Model
+    from components.provider.resources import (
+        Component,
+        DataAsset,
+        Datastore,
+        Deployment,
+        Endpoint,
+        EndpointTraffic,
+        Environment,
+        Job,
+        LocalWorkspace,
+        Model,
+    )
 
-__all__ = ["Component", "DataAsset", "Datastore", "Environment", "Job", "LocalWorkspace", "Model"]
+__all__ = [
+    "Component",
+    "DataAsset",
+    "Datastore",
+    "Deployment",
+    "Endpoint",
+    "EndpointTraffic",
+    "Environment",
+    "Job",
+    "LocalWorkspace",
+    "Model",
+]
 
 
 def __getattr__(name: str) -> Any:

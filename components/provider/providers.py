@@ -293,3 +293,39 @@ class ModelProvider(AssetProvider):
     def _update(self, olds: Props, news: Props) -> Outs:
         # Only the description changes in place: the registered version stays.
         return backend(news).register_model({**news, "version": olds.get("version")})
+
+
+class EndpointProvider(AssetProvider):
+    """An online endpoint. Its keys are made once, by the backend, and kept by updates (a new description, say)."""
+
+    inputs = frozenset({"workspace", "name", "definition"})
+    required = ("workspace", "name", "definition")
+    # Besides description, tags and display name, every field (auth_mode) makes another endpoint.
+    create_with, read_with, delete_with = "put_endpoint", "read_endpoint", "delete_endpoint"
+    keys: ClassVar[tuple[str, ...]] = ("primary_key", "secondary_key")
+
+    def _update(self, olds: Props, news: Props) -> Outs:
+        return backend(news).put_endpoint({**news, **{key: olds[key] for key in self.keys if olds.get(key)}})
+
+
+class DeploymentProvider(AssetProvider):
+    """A deployment behind an endpoint. As on Azure ML, a new model or definition updates it in place."""
+
+    inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition"})
+    required = ("workspace", "endpoint_name", "name", "model")
+    replace_on = ("workspace", "endpoint_name", "name")
+    create_with, read_with, delete_with = "put_deployment", "read_deployment", "delete_deployment"
+
+    def _replaces(self, path: str) -> bool:
+        return needs_replace(path, self.replace_on)
+
+    @staticmethod
+    def identity(state: Outs) -> str:
+        return f"{state['endpoint_name']}/{state['name']}"
+
+
+class TrafficProvider(AssetProvider):
+    """How an endpoint shares its requests between its deployments (`name` is the endpoint's); set after them."""
+
+    inputs = frozenset({"workspace", "name", "traffic", "mirror_traffic"})
+    create_with, read_with, delete_with = "put_traffic", "read_traffic", "delete_traffic"

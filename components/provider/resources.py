@@ -16,10 +16,13 @@ from components.provider.providers import (
     ComponentProvider,
     DataProvider,
     DatastoreProvider,
+    DeploymentProvider,
+    EndpointProvider,
     EnvironmentProvider,
     JobProvider,
     LocalWorkspaceProvider,
     ModelProvider,
+    TrafficProvider,
 )
 
 Input = pulumi.Input
@@ -176,3 +179,56 @@ class Model(Resource, module="azureml", name="Model"):
         inputs = {"workspace": workspace, "name": name, "job_name": job_name, "output": output, "type": type}
         inputs |= {"description": description, "definition": definition or {}}
         super().__init__(ModelProvider(), resource_name, _props(inputs, ("version", "uri")), opts)
+
+
+class Endpoint(Resource, module="azureml", name="OnlineEndpoint"):
+    """An online endpoint: its scoring URI and keys (Pulumi secrets, never plaintext in state)."""
+
+    scoring_uri: pulumi.Output[str]
+    primary_key: pulumi.Output[str]
+    secondary_key: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, *, workspace: Input[dict], name: str, definition: dict, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "definition": definition}
+        secret_keys = pulumi.ResourceOptions(additional_secret_outputs=list(EndpointProvider.keys))
+        outputs = ("scoring_uri", *EndpointProvider.keys)
+        super().__init__(EndpointProvider(), resource_name, _props(inputs, outputs), pulumi.ResourceOptions.merge(opts, secret_keys))
+
+
+class Deployment(Resource, module="azureml", name="OnlineDeployment"):
+    """A deployment serving `model` (`azureml:<name>:<version>`) behind an endpoint."""
+
+    model: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        endpoint_name: str,
+        name: str,
+        model: Input[str],
+        definition: dict,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "endpoint_name": endpoint_name, "name": name, "model": model, "definition": definition}
+        super().__init__(DeploymentProvider(), resource_name, _props(inputs, ()), opts)
+
+
+class EndpointTraffic(Resource, module="azureml", name="OnlineEndpointTraffic"):
+    """Each deployment's share of an endpoint's requests, in percent, and of its mirrored copies."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        endpoint_name: str,
+        traffic: dict[str, int],
+        mirror_traffic: dict[str, int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": endpoint_name, "traffic": traffic, "mirror_traffic": mirror_traffic or {}}
+        super().__init__(TrafficProvider(), resource_name, _props(inputs, ()), opts)

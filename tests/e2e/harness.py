@@ -27,6 +27,13 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def stop_local_processes(project: Path) -> None:
+    """Whatever a local stack of the copy still runs (an endpoint's servers outlive `up`), for a test that failed before destroy."""
+    from components.provider.local.process import running_in, stop_runs
+
+    stop_runs(running_in(project / ".azureml-local"))
+
+
 def engine_env(state_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A file backend of the test's own, no update checks, no plugin downloads."""
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import copy_project, engine_env, select_stack
+from tests.e2e.harness import copy_project, engine_env, select_stack, stop_local_processes
 
 STACK = "local"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "project")
+def project(tmp_path: Path) -> Iterator[Path]:
+    yield copy_project(tmp_path / "project")
+    stop_local_processes(tmp_path / "project")
+
+
+def score_sample(project: Path, uri: str, key: str | None) -> tuple[int, list | None]:
+    """What the README's curl of jobs/endpoints/sample-request.json answers."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    request = urllib.request.Request(uri, data=(project / "jobs/endpoints/sample-request.json").read_bytes(), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as err:
+        return err.code, None
+
+
+def port_refuses(uri: str) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", int(uri.split(":")[2].split("/")[0])), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
 
 
 def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tmp_path: Path) -> None:
@@ -30,6 +54,13 @@ def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tm
     assert all(model["version"] for model in outputs["models"].values())
     workspace_root = project / outputs["workspace"]["root"]
     assert workspace_root.is_dir()
+    endpoint = outputs["endpoints"]["breast-cancer"]
+    assert endpoint["deployments"] == {
+        "blue": {"model": f"breast-cancer-classifier:{outputs['models']['breast-cancer-classifier']['version']}"}
+    }
+    status, predictions = score_sample(project, endpoint["scoringUri"], outputs["endpointKeys"]["breast-cancer"])
+    assert status == 200 and len(predictions) == 3 and set(predictions) <= {0, 1}
+    assert score_sample(project, endpoint["scoringUri"], None)[0] == 401
 
     again = stack.preview()
     assert set(again.change_summary) == {"same"}
@@ -40,6 +71,7 @@ def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tm
 
     stack.destroy()
     assert not workspace_root.exists()
+    assert port_refuses(endpoint["scoringUri"])
     stack.workspace.remove_stack(STACK)
 
 
@@ -61,10 +93,15 @@ def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(proje
     assert preview.change_summary.get("replace") == jobs_using_script + len(before["models"])
     assert "azureml:Job train replace [diff: ~code_hash,name]" in text
     assert "azureml:Job pipeline replace [diff: ~name,steps.train_job.code_hash]" in text
+    assert "azureml:OnlineDeployment deployment-breast-cancer-blue update [diff: ~model]" in text
 
     after = {k: v.value for k, v in stack.up().outputs.items()}
     assert {key: job["name"] for key, job in after["jobs"].items()} != {key: job["name"] for key, job in before["jobs"].items()}
     assert {job["status"] for job in after["jobs"].values()} == {"Completed"}
+    # The endpoint serves the new version of the sweep's best model.
+    served = {outputs["endpoints"]["breast-cancer"]["deployments"]["blue"]["model"] for outputs in (before, after)}
+    assert served == {f"breast-cancer-classifier:{outputs['models']['breast-cancer-classifier']['version']}" for outputs in (before, after)}
+    assert len(served) == 2
     # The new pipeline ran the edited step and the one after it, and reused the one before.
     steps = project / after["workspace"]["root"] / "jobs" / after["jobs"]["pipeline"]["name"] / "steps"
     reused = {

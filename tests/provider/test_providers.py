@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from components.provider.props import UNKNOWN, restore_integers
-from components.provider.providers import DatastoreProvider, EnvironmentProvider, JobProvider, ModelProvider
+from components.provider.providers import (
+    DatastoreProvider,
+    DeploymentProvider,
+    EndpointProvider,
+    EnvironmentProvider,
+    JobProvider,
+    ModelProvider,
+    TrafficProvider,
+)
 
 WORKSPACE = {"target": "local", "root": ".azureml-local/test", "concurrency": 1, "stack": "test"}
 
@@ -140,12 +148,18 @@ def test_no_providers_check_or_diff_imports_azure_ai_ml_or_a_backend() -> None:
         model = {"workspace": WORKSPACE, "name": "m", "job_name": "j", "output": "model", "type": "mlflow_model", "definition": {}}
         store = {"workspace": WORKSPACE, "name": "s", "definition": {"type": "azure_blob"}, "credentials": {}}
         folder = {"workspace": WORKSPACE, "name": "local-workspace"}
+        endpoint = {"workspace": WORKSPACE, "name": "scorer", "definition": {"auth_mode": "key"}}
+        deployment = {"workspace": WORKSPACE, "endpoint_name": "scorer", "name": "blue", "model": "azureml:m:1", "definition": {}}
+        traffic = {"workspace": WORKSPACE, "name": "scorer", "traffic": {"blue": 100}, "mirror_traffic": {}}
         cases = [
             (providers.EnvironmentProvider, environment_props()),
             (providers.DataProvider, environment_props()),
             (providers.DatastoreProvider, store),
             (providers.ModelProvider, model),
             (providers.LocalWorkspaceProvider, folder),
+            (providers.EndpointProvider, endpoint),
+            (providers.DeploymentProvider, deployment),
+            (providers.TrafficProvider, traffic),
         ]
         for kind, props in cases:
             checked = kind().check({}, props)
@@ -263,3 +277,42 @@ def test_new_content_under_a_pinned_version_is_replaced_locally_and_new_versions
         environment_props(workspace=AZURE), environment_props(workspace=AZURE, version="4", content_hash="h2")
     )
     assert (local.failures, bumped.failures) == ([], [])
+
+
+ENDPOINT = {"workspace": WORKSPACE, "name": "scorer", "definition": {"auth_mode": "key", "description": "scores"}}
+DEPLOYMENT = {
+    "workspace": WORKSPACE,
+    "endpoint_name": "scorer",
+    "name": "blue",
+    "model": "azureml:clf:1",
+    "definition": {"instance_count": 1},
+}
+
+
+def test_a_new_model_version_updates_a_deployment_in_place() -> None:
+    result = DeploymentProvider().diff("scorer/blue", DEPLOYMENT, {**DEPLOYMENT, "model": UNKNOWN})
+    assert (result.changes, result.replaces) == (True, [])
+    result = DeploymentProvider().diff("scorer/blue", DEPLOYMENT, {**DEPLOYMENT, "definition": {"instance_count": 2}})
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_a_deployment_moved_to_another_endpoint_is_replaced() -> None:
+    assert DeploymentProvider().diff("scorer/blue", DEPLOYMENT, {**DEPLOYMENT, "endpoint_name": "other"}).replaces == ["endpoint_name"]
+
+
+def test_an_endpoints_description_updates_in_place_and_its_auth_mode_replaces_it() -> None:
+    described = {**ENDPOINT, "definition": {**ENDPOINT["definition"], "description": "now"}}
+    assert EndpointProvider().diff("scorer", ENDPOINT, described).replaces == []
+    token = {**ENDPOINT, "definition": {**ENDPOINT["definition"], "auth_mode": "aml_token"}}
+    assert EndpointProvider().diff("scorer", ENDPOINT, token).replaces == ["definition.auth_mode"]
+
+
+def test_an_endpoints_keys_are_outputs_never_compared() -> None:
+    olds = {**ENDPOINT, "primary_key": "k1", "secondary_key": "k2", "scoring_uri": "http://127.0.0.1:1/score"}
+    assert not EndpointProvider().diff("scorer", olds, ENDPOINT).changes
+
+
+def test_traffic_updates_in_place() -> None:
+    olds = {"workspace": WORKSPACE, "name": "scorer", "traffic": {"blue": 100}, "mirror_traffic": {}}
+    result = TrafficProvider().diff("scorer", olds, {**olds, "traffic": {"blue": 80, "green": 20}})
+    assert (result.changes, result.replaces) == (True, [])

@@ -36,8 +36,8 @@ def edited(relative: str, change: Callable[[dict[str, Any]], Any]) -> str:
 
 
 def azure(**workspace: Any) -> dict[str, Any]:
-    """An Azure stack on an existing workspace, with workspace keys changed."""
-    return {"target": "azure", "workspace": {k: v for k, v in {**EXISTING, **workspace}.items() if v is not None}}
+    """An Azure stack on an existing workspace, with workspace keys changed (and without the shipped endpoint, served locally only)."""
+    return {"target": "azure", "workspace": {k: v for k, v in {**EXISTING, **workspace}.items() if v is not None}, "endpoints": None}
 
 
 STACK_KEYS = [
@@ -125,7 +125,7 @@ STACK_KEYS = [
     BadInput(
         "azure-new-workspace-without-location",
         "azureml-training:workspace.location is required to create a workspace",
-        {"target": "azure", "workspace": {"publicNetworkAccess": "Enabled"}},
+        {"target": "azure", "workspace": {"publicNetworkAccess": "Enabled"}, "endpoints": None},
     ),
     BadInput(
         "azure-public-access-unknown",
@@ -622,4 +622,63 @@ LOCAL_TARGET = [
     ),
 ]
 
-CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET
+ENDPOINT_FILE = "jobs/endpoints/endpoint.yml"
+BLUE = "jobs/endpoints/blue.yml"
+GREEN = "jobs/endpoints/green.yml"
+
+
+def endpoint(*deployments: str, **fields: Any) -> dict[str, Any]:
+    """The `endpoints` key serving the example's endpoint from these deployment files."""
+    return {"endpoints": [{"file": ENDPOINT_FILE, "deployments": [{"file": file} for file in deployments or (BLUE,)], **fields}]}
+
+
+def green(**fields: Any) -> dict[str, str]:
+    """A second deployment file beside the example's `blue`."""
+    return {GREEN: edited(BLUE, lambda b: b.update({"name": "green", **fields}))}
+
+
+SERVING = [
+    BadInput(
+        "endpoint-traffic-to-missing-deployment",
+        f"{ENDPOINT_FILE}: azureml-training:endpoints[0].traffic: 'green' is not a deployment of endpoint 'breast-cancer' "
+        "(deployments: blue)",
+        endpoint(traffic={"green": 100}),
+    ),
+    BadInput(
+        "endpoint-traffic-sums-to-70",
+        f"{ENDPOINT_FILE}: azureml-training:endpoints[0].traffic: the shares sum to 70 (blue: 50, green: 20)",
+        endpoint(BLUE, GREEN, traffic={"blue": 50, "green": 20}),
+        green(),
+    ),
+    BadInput(
+        "endpoint-deployments-named-alike",
+        f"{ENDPOINT_FILE}: azureml-training:endpoints[0].deployments: two deployments are named 'blue'",
+        endpoint(BLUE, GREEN),
+        green(name="blue"),
+    ),
+    BadInput(
+        "endpoint-no-code-custom-model",
+        f"{BLUE}: model: breast-cancer-classifier is a custom_model; a deployment without code_configuration and environment "
+        "needs an mlflow_model",
+        {**endpoint(), "models": entries("models", type="custom_model")},
+    ),
+    BadInput(
+        "endpoint-name-invalid",
+        f"{ENDPOINT_FILE}: name: 'breast_cancer' is not a valid endpoint name: 3-32 letters, digits and hyphens, starting with a letter",
+        endpoint(),
+        {ENDPOINT_FILE: edited(ENDPOINT_FILE, lambda b: b.update(name="breast_cancer"))},
+    ),
+    BadInput(
+        "endpoint-model-outside-stack",
+        f"{BLUE}: model: 'azureml:iris-classifier:1' is not a model of this stack",
+        endpoint(),
+        {BLUE: edited(BLUE, lambda b: b.update(model="azureml:iris-classifier:1"))},
+    ),
+    BadInput(
+        "endpoint-on-azure",
+        "azureml-training:endpoints: online endpoints are served on the local target only for now (target: local)",
+        {**azure(), **endpoint()},
+    ),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING

@@ -87,6 +87,7 @@ class Registered:
     dependencies: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
     provider: str = ""  # `<urn>::<id>` of an explicit provider instance
+    secret_outputs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -171,6 +172,10 @@ class _AzureMocks(Mocks):
         if args.typ.endswith(("azureml:Environment", "azureml:Data", "azureml:Component")):
             # What the dynamic provider answers: the version's asset id, for jobs to reference.
             state["asset_id"] = f"azureml:{args.inputs['name']}:{args.inputs['version']}"
+        if args.typ.endswith("azureml:Model"):
+            state["version"] = "7"  # the version the registry gave it
+        if args.typ.endswith("azureml:OnlineEndpoint"):
+            state.update(scoring_uri="http://127.0.0.1:5001/score", primary_key="primary-key", secondary_key="secondary-key")
         state.update(self.extra_state.get(args.typ, {}))
         return resource_id, state
 
@@ -222,6 +227,7 @@ class _RecordingMonitor(MockMonitor):
                 dependencies=tuple(request.dependencies),
                 ignore_changes=tuple(request.ignoreChanges),
                 provider=request.provider,
+                secret_outputs=tuple(request.additionalSecretOutputs),
             )
         )
         return response

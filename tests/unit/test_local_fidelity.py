@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from components import assets
-from components.local_fidelity import unhonoured_locally
+from components.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
 from components.pipeline_specs import pipeline_steps
 from tests.unit.harness import run_stack
 
@@ -228,3 +228,21 @@ def test_a_real_example_shaped_pipeline_warns_once_per_field_naming_the_stack_an
     ]
     instance_type = "jobs.train_job.resources.instance_type: the job runs on this machine's CPU and memory"
     assert f"{where}{instance_type} (the local target ignores it)" in ignored
+
+
+def test_a_deployment_the_local_target_serves_as_written_gets_no_warning() -> None:
+    blue = yaml.safe_load((Path(__file__).parents[2] / "jobs/endpoints/blue.yml").read_text())
+    assert list(deployment_unhonoured_locally(blue)) == []
+
+
+def test_what_only_azure_ml_honours_on_a_deployment_is_named_with_the_stack_and_its_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(assets.pulumi.log, "warn", lambda message, *_, **__: warned.append(message))
+    deployment = FIDELITY / "scaled-deployment.yml"
+    run_stack("local", overrides={"endpoints": [{"file": "jobs/endpoints/endpoint.yml", "deployments": [{"file": str(deployment)}]}]})
+    where = f"stacks/Pulumi.local.yaml: {deployment}: "
+    assert [w.removeprefix(where) for w in warned if w.startswith(where)] == [
+        "scale_settings: one scoring process serves the deployment; nothing scales (the local target ignores it)",
+        "request_settings: the local scoring server applies no request timeout or concurrency limit (the local target ignores it)",
+        "instance_count: one scoring process serves the deployment, not 3 instances (the local target ignores it)",
+    ]

@@ -242,3 +242,41 @@ def test_an_existing_workspace_takes_no_clusters_to_create() -> None:
         "stacks/Pulumi.dev.yaml: azureml-training:compute: an existing workspace keeps its own clusters; "
         "name them in the job YAMLs (compute: azureml:<name>)"
     )
+
+
+ENDPOINT = {"file": "jobs/endpoints/endpoint.yml", "deployments": [{"file": "jobs/endpoints/blue.yml"}]}
+
+
+def test_endpoints_read_their_files_and_traffic() -> None:
+    settings = load({"target": "local", "endpoints": [{**ENDPOINT, "traffic": {"blue": 100}, "mirrorTraffic": {}}]}, stack="local")
+    (endpoint,) = settings.endpoints
+    assert (endpoint.file, [d.file for d in endpoint.deployments], endpoint.traffic) == (
+        Path("jobs/endpoints/endpoint.yml"),
+        [Path("jobs/endpoints/blue.yml")],
+        {"blue": 100},
+    )
+
+
+def test_an_endpoint_needs_a_deployment_and_existing_files() -> None:
+    assert error_of({"target": "local", "endpoints": [{**ENDPOINT, "deployments": []}]}, stack="local") == (
+        "stacks/Pulumi.local.yaml: azureml-training:endpoints[0].deployments: List should have at least 1 item after validation, not 0"
+    )
+    missing = {**ENDPOINT, "deployments": [{"file": "jobs/endpoints/green.yml"}]}
+    assert error_of({"target": "local", "endpoints": [missing]}, stack="local") == (
+        "stacks/Pulumi.local.yaml: azureml-training:endpoints[0].deployments[0].file: 'jobs/endpoints/green.yml' does not exist "
+        "(paths are relative to the repository root)"
+    )
+
+
+def test_a_traffic_share_is_a_percentage() -> None:
+    assert error_of({"target": "local", "endpoints": [{**ENDPOINT, "traffic": {"blue": 120}}]}, stack="local") == (
+        "stacks/Pulumi.local.yaml: azureml-training:endpoints[0].traffic.blue: Input should be less than or equal to 100 (got 120)"
+    )
+
+
+def test_endpoints_on_azure_are_refused_for_now() -> None:
+    values = {"target": "azure", "workspace": {"existing": True, "subscriptionId": "0" * 8 + "-0000-0000-0000-" + "0" * 12}}
+    values["workspace"] |= {"resourceGroup": "rg-team", "name": "team-ws"}
+    assert error_of({**values, "endpoints": [ENDPOINT]}) == (
+        "stacks/Pulumi.dev.yaml: azureml-training:endpoints: online endpoints are served on the local target only for now (target: local)"
+    )

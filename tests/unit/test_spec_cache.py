@@ -143,12 +143,14 @@ def test_loading_unchanged_stack_files_a_second_time_imports_no_azure_ai_ml(tmp_
         """
         import sys
         from pathlib import Path
-        from components.settings import EnvironmentEntry, JobEntry
+        from components.settings import EndpointEntry, EnvironmentEntry, JobEntry
         from components.spec_cache import SpecCache
         from components.specs import SpecLoader
         loader = SpecLoader(Path.cwd(), "stacks/Pulumi.local.yaml", SpecCache(Path(sys.argv[1])))
         loader.environment(EnvironmentEntry(file="jobs/environment.yml"))
         loader.job(JobEntry(file="jobs/sweep-job.yml"))
+        endpoint = {"file": "jobs/endpoints/endpoint.yml", "deployments": [{"file": "jobs/endpoints/blue.yml"}]}
+        loader.endpoint(0, EndpointEntry.model_validate(endpoint))
         print("azure.ai.ml" in sys.modules)
         """
     )

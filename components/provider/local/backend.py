@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from components.provider.backend import Outs, Props
-from components.provider.local import components, data, datastores, environments, jobs
+from components.provider.local import components, data, datastores, endpoints, environments, jobs
 from components.provider.local import workspace as workspaces
 from components.provider.local.workspace import LocalWorkspace
 
@@ -81,6 +81,33 @@ class LocalBackend:
 
     def archive_model(self, outs: Props) -> None:
         _models().archive_model(self._workspace, outs)
+
+    def put_endpoint(self, props: Props) -> Outs:
+        return endpoints.put_endpoint(self._workspace, props)
+
+    def read_endpoint(self, outs: Props) -> Outs | None:
+        return endpoints.read_endpoint(self._workspace, outs)
+
+    def delete_endpoint(self, outs: Props) -> None:
+        endpoints.delete_endpoint(self._workspace, outs)
+
+    def put_deployment(self, props: Props) -> Outs:
+        return endpoints.put_deployment(self._workspace, props)
+
+    def read_deployment(self, outs: Props) -> Outs | None:
+        return endpoints.read_deployment(self._workspace, outs)
+
+    def delete_deployment(self, outs: Props) -> None:
+        endpoints.delete_deployment(self._workspace, outs)
+
+    def put_traffic(self, props: Props) -> Outs:
+        return endpoints.put_traffic(self._workspace, props)
+
+    def read_traffic(self, outs: Props) -> Outs | None:
+        return endpoints.read_traffic(self._workspace, outs)
+
+    def delete_traffic(self, outs: Props) -> None:
+        endpoints.delete_traffic(self._workspace, outs)
 
 
 def _models() -> ModuleType:

@@ -12,6 +12,11 @@ from pathlib import Path
 
 OWNER_RECORD = "workspace.json"
 """The token of the workspace's creation: a folder without one is not a workspace, and is never taken over."""
+# An endpoint's folder (endpoints/<name>/): its router's record (port, key digests), its traffic, its deployments' folders.
+ENDPOINT_RECORD = "endpoint.json"
+TRAFFIC_RECORD = "traffic.json"
+DEPLOYMENTS = "deployments"
+DEPLOYMENT_RECORD = "deployment.json"
 # Everything the workspace writes at its top level; destroy removes these and nothing else.
 # (sqlite's journal files appear beside the database while it is written.)
 WRITTEN = (
@@ -28,6 +33,7 @@ WRITTEN = (
     "compute",
     "jobs",
     "models",
+    "endpoints",
 )
 
 
@@ -100,6 +106,18 @@ class Layout:
 
     def model_dir(self, name: str, source: str) -> Path:
         return self.path / "models" / name / source
+
+    @property
+    def endpoints(self) -> Path:
+        return self.path / "endpoints"
+
+    def endpoint_dir(self, name: str) -> Path:
+        """The endpoint's records; the router's run folder (supervisor.py's files and its log)."""
+        return self.endpoints / name
+
+    def deployment_dir(self, endpoint: str, name: str) -> Path:
+        """The deployment's record; its scoring server's run folder."""
+        return self.endpoint_dir(endpoint) / DEPLOYMENTS / name
 
     def shown(self, path: Path) -> str:
         """A path inside the workspace as outputs report it."""

@@ -25,6 +25,7 @@ from components.provider.local.errors import InvalidDefinitionError, NotFoundLoc
 from components.provider.local.files import copy_into
 from components.provider.local.progress import report
 from components.provider.local.records import read_record
+from components.provider.local.references import parse_asset_reference
 from components.provider.local.workspace import LocalWorkspace
 from components.provider.providers import ModelProvider
 
@@ -143,3 +144,16 @@ def _definition_tags(props: Props) -> dict[str, str]:
 
 def _outs(version: ModelVersion) -> Outs:
     return {"version": str(version.version), "uri": f"models:/{version.name}/{version.version}"}
+
+
+def model_folder(workspace: LocalWorkspace, reference: str, subject: str) -> Path:
+    """The files of the version an `azureml:<name>:<version>` (or `@latest`) reference names."""
+    wanted = parse_asset_reference(reference, subject)
+    if wanted.version is not None:
+        version = _get(workspace, wanted.name, wanted.version)
+    else:
+        versions = workspace.registry.search_model_versions(f"name = '{wanted.name}'")
+        version = max((v for v in versions if v.current_stage != _ARCHIVED_STAGE), key=lambda v: int(v.version), default=None)
+    if version is None:
+        raise NotFoundLocallyError(f"{subject}: model {reference} is not registered in this workspace")
+    return Path(version.source)

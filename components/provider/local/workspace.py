@@ -85,6 +85,7 @@ def remove_workspace(workspace: LocalWorkspace, outs: Props) -> None:
         return
     # A killed deployment may have left runs going (and its provider process driving them): stop them first.
     settle(layout.jobs, sorted(layout.jobs.glob("*.lock")), subject)
+    settle(layout.endpoints, [], subject)  # an endpoint server whose resource a killed deployment never recorded
     workspace.close()
     for name in sorted(WRITTEN, key=lambda name: name == OWNER_RECORD):  # the token last: a half-done removal stays ours
         _remove(layout.path / name)

@@ -1,0 +1,160 @@
+"""Online endpoints on this machine: a router per endpoint, a scoring server per deployment, no Docker.
+
+Each server is a long-lived local process kept the way a job's run is kept (process.py and
+supervisor.py): started in a session of its own so it outlives `pulumi up`, found again through
+its folder (`process.json`: pid and start time; `process.lock`: held while anything of it
+runs), never trusted when stale, and stopped deliberately by destroy. A server that died (the
+machine rebooted) is started again, on the port it had, when `pulumi refresh` (or `up
+--refresh`) reads it; so its scoring URI never changes.
+
+The endpoint's keys are generated here and returned as outputs, which the resource keeps as
+Pulumi secrets; on disk only their SHA-256 digests, for the router to compare with.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import shutil
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from components.provider.backend import Outs, Props
+from components.provider.local.endpoint_router import key_digest
+from components.provider.local.errors import LocalTargetError
+from components.provider.local.http_service import LOOPBACK
+from components.provider.local.layout import DEPLOYMENT_RECORD, ENDPOINT_RECORD, TRAFFIC_RECORD
+from components.provider.local.process import RunState, log_tail, run_state, running_in, start_process, stop_runs
+from components.provider.local.progress import report
+from components.provider.local.records import read_record, write_record
+from components.provider.local.workspace import LocalWorkspace
+
+KEYS = ("primary_key", "secondary_key")
+SERVER_LOG = "server.log"
+# Importing MLflow and loading a model takes seconds, many more on a busy machine.
+_READY_SECONDS = 180.0
+_CODE_ROOT = Path(__file__).resolve().parents[3]
+# What a server needs of the deployer's environment: no credentials of the deployer's reach a process that outlives it.
+_PASSED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+
+
+def put_endpoint(workspace: LocalWorkspace, props: Props) -> Outs:
+    """Start (or keep) the endpoint's router; keys given in `props` (an update) are kept, otherwise new ones are made."""
+    name, folder = props["name"], workspace.layout.endpoint_dir(props["name"])
+    keys = {key: props.get(key) or secrets.token_urlsafe(32) for key in KEYS}
+    port = _port(folder / ENDPOINT_RECORD)
+    write_record(folder / ENDPOINT_RECORD, {"name": name, "port": port, "key_digests": [key_digest(k) for k in keys.values()]})
+    _keep_serving(folder, "endpoint_router", port, f"endpoint {name}", str(folder))
+    return {**keys, **_endpoint_outs(port)}
+
+
+def read_endpoint(workspace: LocalWorkspace, outs: Props) -> Outs | None:
+    folder = workspace.layout.endpoint_dir(outs["name"])
+    record = read_record(folder / ENDPOINT_RECORD)
+    if record is None:
+        return None
+    _keep_serving(folder, "endpoint_router", int(record["port"]), f"endpoint {outs['name']}", str(folder))
+    return _endpoint_outs(int(record["port"]))
+
+
+def delete_endpoint(workspace: LocalWorkspace, outs: Props) -> None:
+    """Stop the router (and any deployment server left under it), then remove the endpoint's folder."""
+    folder = workspace.layout.endpoint_dir(outs["name"])
+    stop_runs(running_in(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def put_deployment(workspace: LocalWorkspace, props: Props) -> Outs:
+    """Serve the deployment's model: a new model (retraining) restarts the server on its port."""
+    from components.provider.local.models import model_folder  # the registry imports MLflow: only here
+
+    subject = f"deployment {props['endpoint_name']}/{props['name']}"
+    folder = workspace.layout.deployment_dir(props["endpoint_name"], props["name"])
+    model_dir = model_folder(workspace, props["model"], subject)
+    record = read_record(folder / DEPLOYMENT_RECORD)
+    if record is not None and record.get("model_dir") != str(model_dir):
+        report(subject, f"serving {props['model']} instead of {record.get('model')}")
+        stop_runs(running_in(folder))
+    port = _port(folder / DEPLOYMENT_RECORD)
+    _keep_serving(folder, "scoring_server", port, subject, str(model_dir))
+    # Written once it answers: the router sends requests only to a deployment whose record exists.
+    write_record(folder / DEPLOYMENT_RECORD, {"name": props["name"], "port": port, "model": props["model"], "model_dir": str(model_dir)})
+    return {"port": port}
+
+
+def read_deployment(workspace: LocalWorkspace, outs: Props) -> Outs | None:
+    folder = workspace.layout.deployment_dir(outs["endpoint_name"], outs["name"])
+    record = read_record(folder / DEPLOYMENT_RECORD)
+    if record is None:
+        return None
+    subject = f"deployment {outs['endpoint_name']}/{outs['name']}"
+    _keep_serving(folder, "scoring_server", int(record["port"]), subject, str(record["model_dir"]))
+    return {"port": int(record["port"])}
+
+
+def delete_deployment(workspace: LocalWorkspace, outs: Props) -> None:
+    folder = workspace.layout.deployment_dir(outs["endpoint_name"], outs["name"])
+    (folder / DEPLOYMENT_RECORD).unlink(missing_ok=True)  # the router stops sending it requests first
+    stop_runs(running_in(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def put_traffic(workspace: LocalWorkspace, props: Props) -> Outs:
+    shares = {"traffic": dict(props.get("traffic") or {}), "mirror_traffic": dict(props.get("mirror_traffic") or {})}
+    write_record(workspace.layout.endpoint_dir(props["name"]) / TRAFFIC_RECORD, shares)
+    return shares
+
+
+def read_traffic(workspace: LocalWorkspace, outs: Props) -> Outs | None:
+    return read_record(workspace.layout.endpoint_dir(outs["name"]) / TRAFFIC_RECORD)
+
+
+def delete_traffic(workspace: LocalWorkspace, outs: Props) -> None:
+    """No traffic: the router sends a request only to a deployment its header names."""
+    (workspace.layout.endpoint_dir(outs["name"]) / TRAFFIC_RECORD).unlink(missing_ok=True)
+
+
+def _endpoint_outs(port: int) -> Outs:
+    return {"port": port, "scoring_uri": f"http://{LOOPBACK}:{port}/score"}
+
+
+def _port(record: Path) -> int:
+    """The port the server had (its URI stays), or a free one for a new server."""
+    known = read_record(record)
+    if known is not None:
+        return int(known["port"])
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def _keep_serving(folder: Path, module: str, port: int, subject: str, *arguments: str) -> None:
+    """Start the server under its supervisor unless it still runs; return once it answers."""
+    if run_state(folder) is RunState.RUNNING:
+        return
+    if (folder / SERVER_LOG).exists():
+        report(subject, f"its server had stopped; starting it again on port {port}")
+    command = shlex.join([sys.executable, "-m", f"components.provider.local.{module}", *arguments, str(port)])
+    environment = {name: os.environ[name] for name in _PASSED_ENVIRONMENT if name in os.environ}
+    environment["PYTHONPATH"] = str(_CODE_ROOT)
+    start_process(f"exec {command}", folder, environment, folder / SERVER_LOG, None, folder)
+    _wait_until_answering(folder, port, subject)
+
+
+def _wait_until_answering(folder: Path, port: int, subject: str) -> None:
+    deadline = time.monotonic() + _READY_SECONDS
+    while time.monotonic() < deadline:
+        if run_state(folder) is not RunState.RUNNING:
+            raise LocalTargetError(f"{subject}: its server exited before it answered on port {port}.\n{log_tail(folder / SERVER_LOG)}")
+        try:
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    stop_runs([folder])
+    why = f"its server did not answer on port {port} within {_READY_SECONDS:.0f} s"
+    raise LocalTargetError(f"{subject}: {why}.\n{log_tail(folder / SERVER_LOG)}")
