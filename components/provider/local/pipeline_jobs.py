@@ -352,7 +352,8 @@ def _absolute(value: Any, base_dir: Path) -> Any:
 
 def _outputs(step: _Step, component: Mapping[str, Any]) -> dict[str, Any]:
     """The component's outputs, with the step's own output settings laid over them."""
-    outputs = {name: dict(spec or {}) for name, spec in (component.get("outputs") or {}).items()}
+    # An inline step is its own component, and may bind an output by a bare `${{parent.outputs.<name>}}`: no settings.
+    outputs = {name: dict(spec) if isinstance(spec, Mapping) else {} for name, spec in (component.get("outputs") or {}).items()}
     for name, spec in (step.body.get("outputs") or {}).items():
         if isinstance(spec, Mapping):
             outputs[name] = {**outputs.get(name, {}), **spec}

@@ -131,6 +131,17 @@ def test_a_two_step_pipeline_passes_the_first_steps_output_to_the_second(
     assert "scaled 3.0 by 2.0" in step_log(workspace, "two-steps", "double")
 
 
+def test_an_inline_steps_output_bound_to_a_pipeline_output_by_a_bare_binding_is_that_output(
+    backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str
+) -> None:
+    """`outputs: {result: ${{parent.outputs.final}}}` on an inline step, as the public examples write it."""
+    start = {**first_step(factor=5), "outputs": {"result": "${{parent.outputs.final}}"}}
+    definition = pipeline({"start": start}, outputs={"final": {"type": "uri_folder"}})
+    outs = submit(backend, workspace, project, definition, "bare-binding")
+    assert outs["status"] == "Completed"
+    assert value(outs, "final") == 5.0
+
+
 def test_each_step_is_a_child_run_of_the_pipelines_run(backend: LocalBackend, workspace: dict[str, Any], project: Path, scale: str) -> None:
     definition = pipeline(
         {"start": first_step(), "double": {"component": scale, "inputs": {"source": "${{parent.jobs.start.outputs.result}}"}}}
