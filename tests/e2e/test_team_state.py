@@ -25,11 +25,11 @@ from tests.e2e.harness import cli_env, copy_project, stop_local_processes
 
 PROJECT = "azureml-training"
 STACK = "local"
-# The job waits (a minute at most) for this file, so its `up` holds the lock until the test has tried a second one.
+# The job waits (five minutes at most) for this file, so its `up` holds the lock until the test has tried a second one.
 RELEASE = "release"
 JOB_YAML = """\
 command: >-
-  for i in $(seq 600); do [ -e {release} ] && break; sleep 0.1; done &&
+  for i in $(seq 3000); do [ -e {release} ] && break; sleep 0.1; done &&
   [ -e {release} ] && echo trained > ${{{{outputs.model}}}}/model.txt
 outputs:
   model:
@@ -78,7 +78,7 @@ def login(backend_url: str, pulumi_home: Path, env: dict[str, str]) -> str:
     return subprocess.run(["pulumi", "whoami", "--verbose"], env=home, check=True, capture_output=True, text=True).stdout
 
 
-def wait_for_blob(azurite: Azurite, container: str, prefix: str, timeout: float = 60.0) -> list[str]:
+def wait_for_blob(azurite: Azurite, container: str, prefix: str, timeout: float = 120.0) -> list[str]:
     deadline = time.monotonic() + timeout
     while not (found := azurite.list_blobs(container, prefix)):
         assert time.monotonic() < deadline, f"no blob under {prefix} in {container} after {timeout}s"
@@ -111,7 +111,7 @@ def test_state_in_azure_blob_is_locked_during_up_and_read_by_another_stack(
             assert lock in str(refused.value), "the error names the lock, to delete with `pulumi cancel`"
         finally:
             (project / RELEASE).touch()
-        up = running.result(timeout=120)
+        up = running.result(timeout=600)
     assert up.outputs["jobs"].value["wait"]["status"] == "Completed"
     assert not azurite.list_blobs(container, ".pulumi/locks/"), "the finished `up` released its lock"
 
