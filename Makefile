@@ -80,9 +80,11 @@ destroy: stack ## Remove everything the stack created.
 outputs: stack ## Print the stack outputs as JSON.
 	@$(PULUMI) stack output --json --stack $(STACK)
 
-lint: $(VENV)/.installed ## ruff check and format check.
+# actionlint is built once from the Go module proxy into the CLI's cache (tools/actionlint.sh); later runs need no network.
+lint: $(VENV)/.installed ## ruff check and format check; actionlint on the CI workflows.
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	tools/actionlint.sh
 
 format: $(VENV)/.installed ## Apply ruff's fixes and formatting.
 	$(VENV)/bin/ruff check --fix .

@@ -34,19 +34,23 @@ def stop_local_processes(project: Path) -> None:
     stop_runs(running_in(project / ".azureml-local"))
 
 
-def engine_env(state_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A file backend of the test's own, no update checks, no plugin downloads."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The CLI as `make` runs it on the local stack: an empty passphrase, no update checks, no plugin downloads."""
     return {
         "PATH": os.environ["PATH"],
-        # `extra` may be a whole environment: the test's own backend and settings win over it.
+        # `extra` may be a whole environment: the test's own settings win over it.
         **(extra or {}),
-        "PULUMI_BACKEND_URL": f"file://{state_dir}",
         "PULUMI_CONFIG_PASSPHRASE": "",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
     }
+
+
+def engine_env(state_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`cli_env` with a file backend of the test's own (it wins over one in `extra`)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return {**cli_env(extra), "PULUMI_BACKEND_URL": f"file://{state_dir}"}
 
 
 def select_stack(work_dir: Path, stack: str, env: Mapping[str, str]) -> auto.Stack:
