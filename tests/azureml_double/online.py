@@ -166,11 +166,6 @@ class OnlineServices:
         for operation in list(self.operations.values()):
             operation.tick()
 
-    def settle(self) -> None:
-        """Tick until no operation is under way (a test that does not care how long provisioning takes)."""
-        while any(op.ended is None for op in self.operations.values()):
-            self.tick()
-
     # routing ---------------------------------------------------------------------------------------
     def route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
         """``parts`` below ``…/onlineEndpoints``."""
@@ -251,7 +246,8 @@ class OnlineServices:
         if not update:
             own = {"azureml.onlineendpointid": self.double._id("onlineEndpoints", endpoint.name).lower(), **own}
         succeeded = endpoint.state == "Succeeded"
-        host = f"https://{endpoint.name}.{self.double.location}.inference.ml.azure.com"
+        # Recorded: the scoring host is in the endpoint's own region (the location its PUT named).
+        host = f"https://{endpoint.name}.{self._location(endpoint.body)}.inference.ml.azure.com"
         properties = {
             "description": sent.get("description"),
             "properties": {**(sent.get("properties") or {}), **own},
@@ -268,11 +264,14 @@ class OnlineServices:
         view |= {"properties": properties, "systemData": self._system_data(endpoint.created, update)}
         view |= {"tags": dict(endpoint.body.get("tags") or {})}
         if not update:
-            view["location"] = endpoint.body.get("location") or self.double.location
+            view["location"] = self._location(endpoint.body)
         view["kind"] = "Managed"
         if not update:
             view["identity"] = self._identity(endpoint)
         return view
+
+    def _location(self, body: dict) -> str:
+        return str(body.get("location") or self.double.location)
 
     def _identity(self, endpoint: _Endpoint) -> dict:
         identity = dict(endpoint.body.get("identity") or {"type": "SystemAssigned"})
@@ -358,7 +357,7 @@ class OnlineServices:
         sku = {"name": "Default", "tier": "Standard", "capacity": 1, **(deployment.body.get("sku") or {})}
         view = {"id": self.double._id("onlineEndpoints", deployment.endpoint, "deployments", deployment.name), "name": deployment.name}
         view |= {"type": DEPLOYMENT_TYPE, "properties": properties, "systemData": self._system_data(deployment.created, False)}
-        view |= {"tags": dict(deployment.body.get("tags") or {}), "location": deployment.body.get("location") or self.double.location}
+        view |= {"tags": dict(deployment.body.get("tags") or {}), "location": self._location(deployment.body)}
         return view | {"kind": "Managed", "sku": sku}
 
     @staticmethod
