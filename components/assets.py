@@ -185,8 +185,10 @@ class MlAssets(pulumi.ComponentResource):
         )
         deployments: dict[str, Deployment] = {}
         for deployment in spec.deployments:
-            definition = {k: v for k, v in deployment.definition.items() if k != "model"}
+            definition: dict[str, Any] = {k: v for k, v in deployment.definition.items() if k != "model"}
             depends_on: list[pulumi.Input[pulumi.Resource]] = [dependency_on(endpoint, self)]
+            if "environment" in definition:  # a scoring script's environment may be one of the stack's
+                definition["environment"] = self._reference(definition["environment"], self._environments, depends_on)
             deployments[deployment.name] = Deployment(
                 f"deployment-{spec.name}-{deployment.name}",
                 workspace=self._target.workspace,
@@ -194,6 +196,7 @@ class MlAssets(pulumi.ComponentResource):
                 name=deployment.name,
                 model=self._served_model(deployment.definition["model"], depends_on),
                 definition=definition,
+                code=(deployment.base_dir, deployment.code_hash) if deployment.code_hash else None,
                 opts=self._opts(depends_on),
             )
             if self._local:

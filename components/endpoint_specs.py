@@ -30,6 +30,10 @@ class DeploymentSpec:
     file: str
     name: str
     definition: dict[str, Any]
+    base_dir: str = "."
+    """Where its relative paths (a scoring script's `code`) start."""
+    code_hash: str | None = None
+    """The content hash of its local `code_configuration.code`: new code updates the deployment."""
 
     @property
     def no_code(self) -> bool:

@@ -311,7 +311,7 @@ class EndpointProvider(AssetProvider):
 class DeploymentProvider(AssetProvider):
     """A deployment behind an endpoint. As on Azure ML, a new model or definition updates it in place."""
 
-    inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition"})
+    inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition", "base_dir", "code_hash"})
     required = ("workspace", "endpoint_name", "name", "model")
     replace_on = ("workspace", "endpoint_name", "name")
     create_with, read_with, delete_with = "put_deployment", "read_deployment", "delete_deployment"

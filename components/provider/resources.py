@@ -198,7 +198,11 @@ class Endpoint(Resource, module="azureml", name="OnlineEndpoint"):
 
 
 class Deployment(Resource, module="azureml", name="OnlineDeployment"):
-    """A deployment serving `model` (`azureml:<name>:<version>`) behind an endpoint."""
+    """A deployment serving `model` (`azureml:<name>:<version>`) behind an endpoint.
+
+    `code` is where a scoring script's relative paths start and the content hash of its local code (new code
+    updates the deployment); None for a no-code deployment, whose properties then carry neither.
+    """
 
     model: pulumi.Output[str]
 
@@ -210,10 +214,13 @@ class Deployment(Resource, module="azureml", name="OnlineDeployment"):
         endpoint_name: str,
         name: str,
         model: Input[str],
-        definition: dict,
+        definition: Input[dict],
+        code: tuple[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs = {"workspace": workspace, "endpoint_name": endpoint_name, "name": name, "model": model, "definition": definition}
+        if code is not None:
+            inputs |= {"base_dir": code[0], "code_hash": code[1]}
         super().__init__(DeploymentProvider(), resource_name, _props(inputs, ()), opts)
 
 

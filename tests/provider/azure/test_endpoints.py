@@ -3,6 +3,7 @@ outputs the resource keeps secret, a failed deployment message first with its lo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -175,3 +176,21 @@ def test_a_deployment_that_still_takes_traffic_cannot_be_deleted(
 ) -> None:
     with pytest.raises(Exception, match="still takes traffic"):
         backend.delete_deployment(deployment_props(aml_double))
+
+
+def test_a_scoring_scripts_code_is_uploaded_from_the_deployments_folder(
+    backend: AzureBackend, aml_double: AzureMLDouble, tmp_path: Path
+) -> None:
+    (tmp_path / "endpoints" / "src").mkdir(parents=True)
+    (tmp_path / "endpoints" / "src" / "score.py").write_text("def init():\n    pass\n\n\ndef run(raw):\n    return raw\n")
+    aml_double.add_environment("sklearn", "1")
+    backend.put_endpoint(endpoint_props(aml_double))
+    props = deployment_props(aml_double)
+    props["definition"] |= {"code_configuration": {"code": "src", "scoring_script": "score.py"}, "environment": "azureml:sklearn:1"}
+
+    backend.put_deployment({**props, "base_dir": str(tmp_path / "endpoints"), "code_hash": "h"})
+
+    put = aml_double.find("PUT", rf"/onlineEndpoints/{ENDPOINT}/deployments/blue$")[0].body["properties"]
+    assert put["codeConfiguration"]["scoringScript"] == "score.py"
+    assert aml_double.find("PUT", r"/codes/[^/]+/versions/[^/]+$")
+    assert put["environmentId"].endswith("/environments/sklearn/versions/1")
