@@ -197,6 +197,7 @@ class OnlineServices:
     # endpoints -------------------------------------------------------------------------------------
     def _endpoint_route(self, method: str, name: str, api: str | None, body: Any) -> tuple:
         if method == "GET":
+            self._advance_on_read(self._endpoint(name).operation)
             return 200, self._endpoint_view(self._endpoint(name), api), {}
         if method == "PUT":
             return self._put_endpoint(name, dict(body or {}), api)
@@ -297,6 +298,7 @@ class OnlineServices:
         if rest:
             raise HttpError(404, "NotFound", f"deployments/{'/'.join(parts)}")
         if method == "GET":
+            self._advance_on_read(self._deployment(endpoint_name, name).operation)
             return 200, self._deployment_view(self._deployment(endpoint_name, name), api), {}
         if method == "PUT":
             return self._put_deployment(endpoint_name, name, dict(body or {}), api)
@@ -394,6 +396,11 @@ class OnlineServices:
         operation_id = f"{prefix}:{self.double.workspace_id}:{uuid.uuid4()}"
         self.operations[operation_id] = Operation(operation_id, ticks, on_end=on_end, **outcome)
         return operation_id
+
+    def _advance_on_read(self, operation_id: str) -> None:
+        """With the double's `auto_tick` (as for jobs), each read of a resource moves its operation one step first."""
+        if self.double.auto_tick and operation_id in self.operations:
+            self.operations[operation_id].tick()
 
     def _operation(self, operation_id: str) -> Operation:
         operation = self.operations.get(operation_id)

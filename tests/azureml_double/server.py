@@ -230,7 +230,7 @@ class AzureMLDouble:
             self.faults: list[Fault] = []
             self.latency: float = 0.0  # seconds added to every answer
             self.page_size: int = 100  # list pages longer than this get a nextLink
-            self.auto_tick: bool = False  # each read of a job (ARM GET / run details) advances it one tick
+            self.auto_tick: bool = False  # each read of a job (ARM GET / run details), endpoint or deployment advances it one tick
             self.require_token: bool = True  # reject control-plane calls without a token the double issued
             self.sweep_trials: int = 3  # trials a sweep job spawns (capped by limits.maxTotalTrials)
             self.default_script = JobScript()  # how jobs without a specific script behave

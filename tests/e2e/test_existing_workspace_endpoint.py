@@ -1,0 +1,74 @@
+"""An existing-workspace stack that serves a model from an online endpoint, under the real engine, against the double.
+
+The model was registered in the workspace before (outside the stack); the stack creates the endpoint, its
+deployment and its traffic through azure-ai-ml, keeps the endpoint's keys as secrets (never plaintext in the
+state), changes nothing on a second preview, and destroy deletes the deployment, then the endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from tests.azureml_double import AzureMLDouble
+from tests.e2e.harness import copy_project, engine_env, select_stack, state_text
+
+STACK = "serving"
+ENDPOINT = "breast-cancer"
+
+
+def write_stack(project: Path, double: AzureMLDouble) -> None:
+    blue = yaml.safe_load((project / "jobs" / "endpoints" / "blue.yml").read_text())
+    blue["model"] = "azureml:breast-cancer-classifier:1"  # registered before, outside the stack
+    (project / "jobs" / "endpoints" / "blue.yml").write_text(yaml.safe_dump(blue))
+    workspace = {"existing": True, "subscriptionId": double.subscription_id, "resourceGroup": double.resource_group}
+    config: dict[str, Any] = {
+        "azureml-training:target": "azure",
+        "azureml-training:workspace": {**workspace, "name": double.workspace},
+        "azureml-training:endpoints": [{"file": "jobs/endpoints/endpoint.yml", "deployments": [{"file": "jobs/endpoints/blue.yml"}]}],
+    }
+    (project / "stacks" / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}))
+
+
+@pytest.fixture
+def stack(tmp_path: Path, aml_double: AzureMLDouble) -> auto.Stack:
+    project = copy_project(tmp_path / "project")
+    write_stack(project, aml_double)
+    aml_double.add_model("breast-cancer-classifier", "1")
+    # Each read of an endpoint or deployment moves its operation on, and one step ends it: the provider waits no polls.
+    aml_double.auto_tick = True
+    aml_double.online.endpoint_ticks = aml_double.online.deployment_ticks = 1
+    return select_stack(project, STACK, engine_env(tmp_path / "state", aml_double.subprocess_env()))
+
+
+def test_an_endpoint_served_on_azure_keeps_its_keys_secret_and_is_destroyed_in_order(
+    stack: auto.Stack, aml_double: AzureMLDouble, tmp_path: Path
+) -> None:
+    up = stack.up()
+
+    keys = aml_double.online.endpoints[ENDPOINT].keys
+    assert up.outputs["endpointKeys"].secret
+    assert up.outputs["endpointKeys"].value == {ENDPOINT: keys["primary"]}
+    served = up.outputs["endpoints"].value[ENDPOINT]
+    assert served["scoringUri"] == f"https://{ENDPOINT}.{aml_double.location}.inference.ml.azure.com/score"
+    assert served["deployments"] == {"blue": {"model": "breast-cancer-classifier:1"}}
+    assert aml_double.online.endpoints[ENDPOINT].body["properties"]["traffic"] == {"blue": 100}
+    state = state_text(tmp_path / "state")
+    for key in keys.values():
+        assert key not in state
+    assert keys["primary"] not in json.dumps({name: v.value for name, v in up.outputs.items() if not v.secret})
+
+    aml_double.clear_requests()
+    assert set(stack.preview().change_summary) == {"same"}
+    assert aml_double.requests == [], "a no-op preview makes no call to Azure ML"
+
+    stack.destroy()
+    deletes = [r.path.rsplit("/onlineEndpoints/", 1)[1] for r in aml_double.find("DELETE", r"/onlineEndpoints/")]
+    assert deletes == [f"{ENDPOINT}/deployments/blue", ENDPOINT]
+    assert aml_double.online.endpoints == {}
+    stack.workspace.remove_stack(STACK)
