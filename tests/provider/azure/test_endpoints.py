@@ -194,3 +194,31 @@ def test_a_scoring_scripts_code_is_uploaded_from_the_deployments_folder(
     assert put["codeConfiguration"]["scoringScript"] == "score.py"
     assert aml_double.find("PUT", r"/codes/[^/]+/versions/[^/]+$")
     assert put["environmentId"].endswith("/environments/sklearn/versions/1")
+
+
+def test_a_token_authenticated_endpoint_has_no_keys(backend: AzureBackend, aml_double: AzureMLDouble) -> None:
+    outs = backend.put_endpoint(endpoint_props(aml_double, auth_mode="aml_token"))
+
+    assert outs["primary_key"] is None and outs["secondary_key"] is None
+    assert outs["scoring_uri"].endswith("/score")
+    assert aml_double.find("POST", r"/listKeys$") == []
+
+
+def test_a_deployment_still_provisioning_after_an_interrupted_up_is_waited_for_then_updated(
+    backend: AzureBackend, aml_double: AzureMLDouble, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from azure.ai.ml import load_online_deployment
+
+    from components.provider.azure.loading import load_entity
+
+    backend.put_endpoint(endpoint_props(aml_double))
+    props = deployment_props(aml_double)
+    interrupted = load_entity(load_online_deployment, {**props["definition"], "model": MODEL}, None)
+    backend.ml.online_deployments.begin_create_or_update(interrupted)  # the killed `up`'s PUT, never waited for
+    capsys.readouterr()
+
+    backend.put_deployment(props)
+
+    err = capsys.readouterr().err
+    assert err.index(f"deployment {ENDPOINT}/blue: Succeeded after") < err.index(f"deployment {ENDPOINT}/blue: updating it")
+    assert len(aml_double.find("PUT", rf"/onlineEndpoints/{ENDPOINT}/deployments/blue$")) == 2
