@@ -38,8 +38,9 @@ def put_endpoint(ml: MLClient, props: Props, polling: Polling) -> Outs:
 
 
 def read_endpoint(ml: MLClient, outs: Props) -> Outs | None:
+    """Its scoring URI; the keys stay as the state keeps them (secret), so a refresh never reads them in the clear."""
     endpoint = or_none(lambda: ml.online_endpoints.get(outs["name"]))
-    return None if endpoint is None else endpoint_outputs(ml, outs["name"], endpoint)
+    return None if endpoint is None else {"scoring_uri": endpoint.scoring_uri}
 
 
 def delete_endpoint(ml: MLClient, outs: Props, polling: Polling) -> None:
@@ -52,9 +53,9 @@ def delete_endpoint(ml: MLClient, outs: Props, polling: Polling) -> None:
     wait_until_gone(lambda: ml.online_endpoints.get(name), f"endpoint {name}", polling)
 
 
-def endpoint_outputs(ml: MLClient, name: str, endpoint: Any | None = None) -> Outs:
+def endpoint_outputs(ml: MLClient, name: str) -> Outs:
     """Its scoring URI and keys (None for an endpoint that authenticates with tokens)."""
-    endpoint = endpoint or ml.online_endpoints.get(name)
+    endpoint = ml.online_endpoints.get(name)
     keys = ml.online_endpoints.get_keys(name) if str(endpoint.auth_mode).lower() == "key" else None
     return {
         "scoring_uri": endpoint.scoring_uri,

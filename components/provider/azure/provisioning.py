@@ -3,7 +3,8 @@
 azure-ai-ml hands back a poller for each create, update and delete, but polls on a fixed interval of its own
 (5 s or 30 s) and prints dots to stdout; the provider reads the resource itself on its `Polling` schedule
 instead (tests pass tiny delays), reports each change of state and, while provisioning takes minutes, a line
-a minute. A transient failure of one read is "no news", as for jobs (polling.py).
+a minute. (The SDK's poller is not waited on; its thread polls on until the operation ends, and its dots go to
+stdout, which the engine does not show.) A transient failure of one read is "no news", as for jobs (polling.py).
 """
 
 from __future__ import annotations
