@@ -16,7 +16,7 @@ import yaml
 from pulumi import automation as auto
 
 from tests.azureml_double import AzureMLDouble
-from tests.e2e.harness import copy_project, engine_env, select_stack, state_text
+from tests.e2e.harness import copy_project, engine_env, resource_error, select_stack, state_text
 
 STACK = "serving"
 ENDPOINT = "breast-cancer"
@@ -67,8 +67,31 @@ def test_an_endpoint_served_on_azure_keeps_its_keys_secret_and_is_destroyed_in_o
     assert set(stack.preview().change_summary) == {"same"}
     assert aml_double.requests == [], "a no-op preview makes no call to Azure ML"
 
+    stack.refresh()
+    assert not any(key in state_text(tmp_path / "state") for key in keys.values()), "a refresh keeps the keys secret"
+    assert set(stack.preview().change_summary) == {"same"}
+
     stack.destroy()
     deletes = [r.path.rsplit("/onlineEndpoints/", 1)[1] for r in aml_double.find("DELETE", r"/onlineEndpoints/")]
     assert deletes == [f"{ENDPOINT}/deployments/blue", ENDPOINT]
     assert aml_double.online.endpoints == {}
+    stack.workspace.remove_stack(STACK)
+
+
+def test_a_failed_deployment_fails_up_message_first_with_its_log_and_serves_nothing(stack: auto.Stack, aml_double: AzureMLDouble) -> None:
+    log = "loading the model\nModuleNotFoundError: No module named 'sklearn'\n"
+    aml_double.online.script_deployment(ENDPOINT, "blue", outcome="Failed", error_message="User container has crashed.", log=log)
+
+    with pytest.raises(auto.CommandError) as failed:
+        stack.up()
+
+    error = resource_error(failed.value)
+    assert error[0] == (
+        f"azureml-training: deployment {ENDPOINT}/blue (serving azureml:breast-cancer-classifier:1) ended Failed: "
+        "ResourceNotReady: User container has crashed."
+    ), error
+    assert "    ModuleNotFoundError: No module named 'sklearn'" in error
+    assert "Traceback" not in str(failed.value)
+    assert aml_double.online.endpoints[ENDPOINT].body["properties"]["traffic"] == {}, "no traffic to a failed deployment"
+    stack.destroy()
     stack.workspace.remove_stack(STACK)
