@@ -184,3 +184,21 @@ def test_a_deployments_local_code_is_hashed_so_new_code_updates_it(project: Path
 
     assert (first.base_dir, second.base_dir) == ("jobs/endpoints", "jobs/endpoints")
     assert first.code_hash and second.code_hash and first.code_hash != second.code_hash
+
+
+def test_a_kubernetes_deployment_needs_a_kubernetes_endpoint(project: Path) -> None:
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, "type": "kubernetes", "instance_type": "defaultinstancetype"})
+    assert refusal(project, serving("existing-workspace")) == (
+        "jobs/endpoints/blue.yml: type: kubernetes, but endpoint 'scorer' (jobs/endpoints/endpoint.yml) is managed (no compute:); "
+        "drop type, or give the endpoint its Kubernetes compute"
+    )
+
+
+def test_a_kubernetes_endpoint_takes_kubernetes_deployments(project: Path) -> None:
+    write(project, "jobs/endpoints/endpoint.yml", {**ENDPOINT, "compute": "azureml:k8s"})
+    assert refusal(project, serving("existing-workspace")) == (
+        "jobs/endpoints/blue.yml: type: managed, but endpoint 'scorer' (jobs/endpoints/endpoint.yml) runs on Kubernetes (compute:); "
+        "set type: kubernetes"
+    )
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, "type": "kubernetes", "instance_type": "defaultinstancetype"})
+    check_stack(serving("existing-workspace"), "dev", project)
