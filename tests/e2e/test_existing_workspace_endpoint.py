@@ -95,3 +95,22 @@ def test_a_failed_deployment_fails_up_message_first_with_its_log_and_serves_noth
     assert aml_double.online.endpoints[ENDPOINT].body["properties"]["traffic"] == {}, "no traffic to a failed deployment"
     stack.destroy()
     stack.workspace.remove_stack(STACK)
+
+
+def test_a_new_auth_mode_makes_the_endpoint_its_deployment_and_traffic_again(stack: auto.Stack, aml_double: AzureMLDouble) -> None:
+    stack.up()
+    endpoint_file = Path(stack.workspace.work_dir) / "jobs" / "endpoints" / "endpoint.yml"
+    endpoint = yaml.safe_load(endpoint_file.read_text())
+    endpoint_file.write_text(yaml.safe_dump({**endpoint, "auth_mode": "aml_token"}))
+
+    up = stack.up()
+
+    # Azure ML deletes an endpoint's deployments with it: they are made again, and the traffic set on the new endpoint.
+    assert up.summary.resource_changes == {"replace": 3, "same": 3}
+    assert list(aml_double.online.deployments) == [(ENDPOINT, "blue")]
+    served = aml_double.online.endpoints[ENDPOINT].body["properties"]
+    assert (served["authMode"], served["traffic"]) == ("AMLToken", {"blue": 100})
+    assert up.outputs["endpointKeys"].value == {ENDPOINT: None}
+    assert set(stack.preview().change_summary) == {"same"}
+    stack.destroy()
+    stack.workspace.remove_stack(STACK)
