@@ -34,7 +34,7 @@ def put_endpoint(ml: MLClient, props: Props, polling: Polling) -> Outs:
     endpoint.mirror_traffic = _shares(existing.mirror_traffic) if existing else {}
     report(f"endpoint {name}: {'updating' if existing else 'creating'} it")
     _provision(ml, endpoint, polling)
-    return endpoint_outputs(ml, name)
+    return _outputs(ml, name)
 
 
 def read_endpoint(ml: MLClient, outs: Props) -> Outs | None:
@@ -53,7 +53,7 @@ def delete_endpoint(ml: MLClient, outs: Props, polling: Polling) -> None:
     wait_until_gone(lambda: ml.online_endpoints.get(name), f"endpoint {name}", polling)
 
 
-def endpoint_outputs(ml: MLClient, name: str) -> Outs:
+def _outputs(ml: MLClient, name: str) -> Outs:
     """Its scoring URI and keys (None for an endpoint that authenticates with tokens)."""
     endpoint = ml.online_endpoints.get(name)
     keys = ml.online_endpoints.get_keys(name) if str(endpoint.auth_mode).lower() == "key" else None
