@@ -112,8 +112,9 @@ class Operation:
 
 
 @dataclass
-class DeploymentScript:
-    """How a deployment's provisioning ends (a test control): ``Failed`` with the service's error and a container log."""
+class ProvisioningScript:
+    """How an endpoint's or deployment's operation ends (a test control): ``Failed`` with the service's error, and for a
+    deployment its container log."""
 
     outcome: str = "Succeeded"
     error_code: str = "ResourceNotReady"
@@ -138,7 +139,7 @@ class _Deployment:
     name: str
     body: dict
     created: str
-    script: DeploymentScript
+    script: ProvisioningScript
     state: str = "Creating"
     operation: str = ""
     provisioned: bool = False
@@ -154,12 +155,17 @@ class OnlineServices:
         self.operations: dict[str, Operation] = {}
         self.endpoint_ticks = 2  # recorded: two polls Updating, then Succeeded
         self.deployment_ticks = 3  # recorded: minutes of Updating
-        self._scripts: dict[tuple[str, str], DeploymentScript] = {}
+        self._scripts: dict[tuple[str, str], ProvisioningScript] = {}  # by (endpoint, deployment); an endpoint's: (endpoint, "")
 
     # test controls ---------------------------------------------------------------------------------
-    def script_deployment(self, endpoint: str, name: str, **kwargs: Any) -> DeploymentScript:
-        """Set how the deployment ``endpoint/name`` provisions, before it is created (see DeploymentScript)."""
-        script = self._scripts[(endpoint, name)] = DeploymentScript(**kwargs)
+    def script_deployment(self, endpoint: str, name: str, **kwargs: Any) -> ProvisioningScript:
+        """Set how the deployment ``endpoint/name`` provisions, before its next PUT (see ProvisioningScript)."""
+        script = self._scripts[(endpoint, name)] = ProvisioningScript(**kwargs)
+        return script
+
+    def script_endpoint(self, name: str, **kwargs: Any) -> ProvisioningScript:
+        """Set how the endpoint ``name``'s next PUT provisions (see ProvisioningScript)."""
+        script = self._scripts[(name, "")] = ProvisioningScript(**kwargs)
         return script
 
     def tick(self) -> None:
@@ -216,12 +222,16 @@ class OnlineServices:
             endpoint = existing
             endpoint.body = {**endpoint.body, **copy.deepcopy(body), "location": endpoint.body.get("location")}
         endpoint.state = "Creating"  # recorded for an update too
-        endpoint.operation = self._start("oeidp", self.endpoint_ticks, lambda op: self._endpoint_provisioned(endpoint, op))
+        script = self._scripts.pop((name, ""), None) or ProvisioningScript()
+        error = {"code": script.error_code, "message": script.error_message}
+        endpoint.operation = self._start(
+            "oeidp", self.endpoint_ticks, lambda op: self._endpoint_provisioned(endpoint, op), outcome=script.outcome, error=error
+        )
         view = self._endpoint_view(endpoint, api, update=existing is not None)
         return 201, view, self._put_headers(endpoint.operation, api)
 
-    def _endpoint_provisioned(self, endpoint: _Endpoint, _operation: Operation) -> None:
-        endpoint.state = "Succeeded"
+    def _endpoint_provisioned(self, endpoint: _Endpoint, operation: Operation) -> None:
+        endpoint.state = operation.outcome
 
     def _delete_endpoint(self, name: str, api: str | None) -> tuple:
         endpoint = self._endpoint(name)
@@ -313,7 +323,7 @@ class OnlineServices:
         key = (endpoint_name, name)
         existing = self.deployments.get(key)
         if existing is None:
-            script = self._scripts.pop(key, None) or DeploymentScript()
+            script = self._scripts.pop(key, None) or ProvisioningScript()
             deployment = self.deployments[key] = _Deployment(endpoint_name, name, copy.deepcopy(body), _iso(), script)
         else:
             deployment = existing

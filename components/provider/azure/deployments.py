@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from components.provider.azure.errors import ProvisioningFailedError, or_none
 from components.provider.azure.loading import load_entity
 from components.provider.azure.polling import Polling
-from components.provider.azure.provisioning import SETTLED, SUCCEEDED, state_of, wait_until_gone, wait_until_settled
+from components.provider.azure.provisioning import SETTLED, SUCCEEDED, operation_error, state_of, wait_until_gone, wait_until_settled
 from components.provider.azure.report import report
 from components.provider.backend import Outs, Props
 
@@ -59,7 +59,8 @@ def delete_deployment(ml: MLClient, outs: Props, polling: Polling) -> None:
 
 def failure_message(ml: MLClient, deployment: Any, endpoint: str, name: str, model: str) -> str:
     """What failed, why (the operation's error), the container log's tail, and what to do."""
-    lines = [f"deployment {endpoint}/{name} (serving {model}) ended {state_of(deployment)}: {_operation_error(ml, deployment)}"]
+    reason = operation_error(ml.online_deployments._online_deployment, deployment)
+    lines = [f"deployment {endpoint}/{name} (serving {model}) ended {state_of(deployment)}: {reason}"]
     lines += _log_tail(ml, endpoint, name)
     lines.append(
         "Fix what the log names (the scoring script, the environment, the model, or instance_type and its quota) and run "
@@ -67,26 +68,6 @@ def failure_message(ml: MLClient, deployment: Any, endpoint: str, name: str, mod
         "shows the whole log."
     )
     return "\n".join(lines)
-
-
-def _operation_error(ml: MLClient, deployment: Any) -> str:
-    """The error of the deployment's last operation, which the deployment itself does not carry.
-
-    The service names that operation in the deployment's properties (`AzureAsyncOperationUri`); it is read
-    through the SDK's own pipeline (its credential and retries; pinned azure-ai-ml, like job_logs.py).
-    """
-    from azure.core.rest import HttpRequest
-
-    uri = (deployment.properties or {}).get("AzureAsyncOperationUri")
-    if not uri:
-        return "Azure ML gave no reason"
-    try:
-        response = ml.online_deployments._online_deployment._client.send_request(HttpRequest("GET", uri))
-        error = (response.json() or {}).get("error") or {}
-    except Exception as err:  # noqa: BLE001 - the failure is reported without its reason rather than not at all
-        return f"(its reason could not be read: {type(err).__name__}: {str(err)[:200]})"
-    code, message = error.get("code"), error.get("message")
-    return f"{code}: {message}" if code and message else message or code or "Azure ML gave no reason"
 
 
 def _log_tail(ml: MLClient, endpoint: str, name: str) -> list[str]:

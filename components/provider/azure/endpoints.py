@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from components.provider.azure.errors import ProvisioningFailedError, or_none
 from components.provider.azure.loading import load_entity
 from components.provider.azure.polling import Polling
-from components.provider.azure.provisioning import SETTLED, SUCCEEDED, state_of, wait_until_gone, wait_until_settled
+from components.provider.azure.provisioning import SETTLED, SUCCEEDED, operation_error, state_of, wait_until_gone, wait_until_settled
 from components.provider.azure.report import report
 from components.provider.backend import Outs, Props
 
@@ -99,9 +99,11 @@ def _provision(ml: MLClient, endpoint: Any, polling: Polling) -> Any:
     ml.online_endpoints.begin_create_or_update(endpoint)
     provisioned = wait_until_settled(lambda: ml.online_endpoints.get(endpoint.name), f"endpoint {endpoint.name}", polling)
     if state_of(provisioned) != SUCCEEDED:
+        reason = operation_error(ml.online_endpoints._online_operation, provisioned)
         raise ProvisioningFailedError(
-            f"endpoint {endpoint.name} ended {state_of(provisioned)} on Azure ML. Its operation's error is in the studio "
-            "(Endpoints, then the endpoint's details); fix what it names and run `pulumi up` again."
+            f"endpoint {endpoint.name} ended {state_of(provisioned)}: {reason}\n"
+            "Fix what it names (the endpoint's YAML, its name if another endpoint in the region has it, or your quota) "
+            "and run `pulumi up` again: the endpoint is updated in place."
         )
     return provisioned
 

@@ -52,6 +52,26 @@ def wait_until_settled(fetch: Callable[[], Any], subject: str, polling: Polling,
     raise AssertionError("unreachable: delays() never ends")
 
 
+def operation_error(operations: Any, resource: Any) -> str:
+    """The error of the resource's last operation, which the resource itself does not carry.
+
+    The service names that operation in the resource's properties (`AzureAsyncOperationUri`); it is read through
+    the pipeline of `operations` (azure-ai-ml's generated client for the resource: its credential and retries;
+    pinned azure-ai-ml, like job_logs.py).
+    """
+    from azure.core.rest import HttpRequest
+
+    uri = (getattr(resource, "properties", None) or {}).get("AzureAsyncOperationUri")
+    if not uri:
+        return "Azure ML gave no reason"
+    try:
+        error = (operations._client.send_request(HttpRequest("GET", uri)).json() or {}).get("error") or {}
+    except Exception as err:  # noqa: BLE001 - the failure is reported without its reason rather than not at all
+        return f"(its reason could not be read: {type(err).__name__}: {str(err)[:200]})"
+    code, message = error.get("code"), error.get("message")
+    return f"{code}: {message}" if code and message else message or code or "Azure ML gave no reason"
+
+
 def wait_until_gone(fetch: Callable[[], Any], subject: str, polling: Polling, timeout_minutes: float = TIMEOUT_MINUTES) -> None:
     """Read `fetch()` until Azure ML answers that it is not there any more."""
     start = polling.clock()

@@ -222,3 +222,14 @@ def test_a_deployment_still_provisioning_after_an_interrupted_up_is_waited_for_t
     err = capsys.readouterr().err
     assert err.index(f"deployment {ENDPOINT}/blue: Succeeded after") < err.index(f"deployment {ENDPOINT}/blue: updating it")
     assert len(aml_double.find("PUT", rf"/onlineEndpoints/{ENDPOINT}/deployments/blue$")) == 2
+
+
+def test_a_failed_endpoint_reads_message_first_with_the_services_reason(backend: AzureBackend, aml_double: AzureMLDouble) -> None:
+    aml_double.online.script_endpoint(ENDPOINT, outcome="Failed", error_code="QuotaExceeded", error_message="No endpoint quota left.")
+
+    with pytest.raises(ProvisioningFailedError) as failure:
+        backend.put_endpoint(endpoint_props(aml_double))
+
+    first, advice = str(failure.value).splitlines()
+    assert first == f"endpoint {ENDPOINT} ended Failed: QuotaExceeded: No endpoint quota left."
+    assert advice.startswith("Fix what it names")
