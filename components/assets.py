@@ -25,6 +25,7 @@ from components.local_fidelity import deployment_unhonoured_locally, unhonoured_
 from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
+from components.provider.providers import EndpointProvider
 from components.settings import StackSettings, secret, stack_file
 from components.specs import JobSpec, SpecLoader, VersionedSpec
 
@@ -184,9 +185,13 @@ class MlAssets(pulumi.ComponentResource):
             f"endpoint-{spec.name}", workspace=self._target.workspace, name=spec.name, definition=spec.definition, opts=self._opts()
         )
         deployments: dict[str, Deployment] = {}
+        # On Azure ML a replaced endpoint (a new auth_mode) takes its deployments and traffic with it: make them again too.
+        incarnation = None if self._local else EndpointProvider.incarnation(spec.definition)
         for deployment in spec.deployments:
-            definition = {k: v for k, v in deployment.definition.items() if k != "model"}
+            definition: dict[str, Any] = {k: v for k, v in deployment.definition.items() if k != "model"}
             depends_on: list[pulumi.Input[pulumi.Resource]] = [dependency_on(endpoint, self)]
+            if "environment" in definition:  # a scoring script's environment may be one of the stack's
+                definition["environment"] = self._reference(definition["environment"], self._environments, depends_on)
             deployments[deployment.name] = Deployment(
                 f"deployment-{spec.name}-{deployment.name}",
                 workspace=self._target.workspace,
@@ -194,6 +199,8 @@ class MlAssets(pulumi.ComponentResource):
                 name=deployment.name,
                 model=self._served_model(deployment.definition["model"], depends_on),
                 definition=definition,
+                code=(deployment.base_dir, deployment.code_hash) if deployment.code_hash else None,
+                endpoint_incarnation=incarnation,
                 opts=self._opts(depends_on),
             )
             if self._local:
@@ -206,6 +213,7 @@ class MlAssets(pulumi.ComponentResource):
             endpoint_name=spec.name,
             traffic=spec.traffic,
             mirror_traffic=spec.mirror_traffic,
+            endpoint_incarnation=incarnation,
             opts=self._opts([dependency_on(deployment, self) for deployment in deployments.values()]),
         )
         described = {

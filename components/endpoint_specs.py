@@ -30,6 +30,10 @@ class DeploymentSpec:
     file: str
     name: str
     definition: dict[str, Any]
+    base_dir: str = "."
+    """Where its relative paths (a scoring script's `code`) start."""
+    code_hash: str | None = None
+    """The content hash of its local `code_configuration.code`: new code updates the deployment."""
 
     @property
     def no_code(self) -> bool:
@@ -97,6 +101,7 @@ def _check_deployment(endpoint: EndpointSpec, deployment: DeploymentSpec, model_
     named = deployment.definition.get("endpoint_name")
     if named is not None and named != endpoint.name:
         fail(f"endpoint_name: {named!r} is not the endpoint it is listed under ({endpoint.name!r}, {endpoint.file})")
+    _check_compute_type(endpoint, deployment, fail)
     if local and not deployment.no_code:
         fail("code_configuration/environment: the local target serves MLflow no-code deployments only for now (no code, no environment)")
     model = deployment.definition.get("model")
@@ -109,6 +114,17 @@ def _check_deployment(endpoint: EndpointSpec, deployment: DeploymentSpec, model_
     model_type = model_types.get(reference.name) if reference else None
     if deployment.no_code and model_type not in (None, "mlflow_model"):
         fail(f"model: {reference.name} is a {model_type}; a deployment without code_configuration and environment needs an mlflow_model")
+
+
+def _check_compute_type(endpoint: EndpointSpec, deployment: DeploymentSpec, fail: Fail) -> None:
+    """Azure ML runs a deployment where its endpoint does: both managed, or both on the endpoint's Kubernetes `compute`."""
+    kubernetes_deployment = str(deployment.definition.get("type", "managed")).lower() == "kubernetes"
+    kubernetes_endpoint = bool(endpoint.definition.get("compute"))
+    where = f"endpoint {endpoint.name!r} ({endpoint.file})"
+    if kubernetes_deployment and not kubernetes_endpoint:
+        fail(f"type: kubernetes, but {where} is managed (no compute:); drop type, or give the endpoint its Kubernetes compute")
+    if kubernetes_endpoint and not kubernetes_deployment:
+        fail(f"type: managed, but {where} runs on Kubernetes (compute:); set type: kubernetes")
 
 
 def _check_traffic(endpoint: EndpointSpec, fail: Fail) -> None:

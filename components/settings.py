@@ -425,9 +425,6 @@ class StackSettings(_Settings):
         for i, model in enumerate(self.models):
             if model.job not in keys:
                 raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
-        if self.target == "azure" and self.endpoints:
-            # An honest refusal until the Azure backend provisions them: nothing half-made in a workspace.
-            raise ValueError("endpoints: online endpoints are served on the local target only for now (target: local)")
         if self.target == "azure" and self.workspace.existing and self.compute:
             raise ValueError("compute: an existing workspace keeps its own clusters; name them in the job YAMLs (compute: azureml:<name>)")
         for i, cluster in enumerate(self.compute):

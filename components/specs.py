@@ -245,8 +245,11 @@ class SpecLoader:
         return EndpointSpec(index, entry.file.as_posix(), body["name"], body, deployments, traffic, dict(entry.mirror_traffic))
 
     def _deployment(self, entry: DeploymentEntry) -> DeploymentSpec:
-        body = _without_schema(self._load(entry.file, "load_online_deployment").body)
-        return DeploymentSpec(entry.file.as_posix(), body["name"], body)
+        definition = self._load(entry.file, "load_online_deployment")
+        body = _without_schema(definition.body)
+        code = (body.get("code_configuration") or {}).get("code")
+        code_hash = self._hash_path(definition, code) if isinstance(code, str) and is_local(code) else None
+        return DeploymentSpec(entry.file.as_posix(), body["name"], body, definition.base_dir, code_hash)
 
     def _load(
         self,

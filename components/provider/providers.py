@@ -307,13 +307,21 @@ class EndpointProvider(AssetProvider):
     def _update(self, olds: Props, news: Props) -> Outs:
         return backend(news).put_endpoint({**news, **{key: olds[key] for key in self.keys if olds.get(key)}})
 
+    @staticmethod
+    def incarnation(definition: Mapping[str, Any]) -> str:
+        """Which endpoint this is: the fields a change of which makes another endpoint (all but the mutable ones).
+
+        On Azure ML an endpoint's deployments and traffic go with it, so they carry this and are made again with it.
+        """
+        return digest({k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition})
+
 
 class DeploymentProvider(AssetProvider):
     """A deployment behind an endpoint. As on Azure ML, a new model or definition updates it in place."""
 
-    inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition"})
+    inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition", "base_dir", "code_hash", "endpoint_incarnation"})
     required = ("workspace", "endpoint_name", "name", "model")
-    replace_on = ("workspace", "endpoint_name", "name")
+    replace_on = ("workspace", "endpoint_name", "name", "endpoint_incarnation")
     create_with, read_with, delete_with = "put_deployment", "read_deployment", "delete_deployment"
 
     def _replaces(self, path: str) -> bool:
@@ -327,5 +335,6 @@ class DeploymentProvider(AssetProvider):
 class TrafficProvider(AssetProvider):
     """How an endpoint shares its requests between its deployments (`name` is the endpoint's); set after them."""
 
-    inputs = frozenset({"workspace", "name", "traffic", "mirror_traffic"})
+    inputs = frozenset({"workspace", "name", "traffic", "mirror_traffic", "endpoint_incarnation"})
+    replace_on = ("workspace", "name", "endpoint_incarnation")
     create_with, read_with, delete_with = "put_traffic", "read_traffic", "delete_traffic"

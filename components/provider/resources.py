@@ -198,7 +198,12 @@ class Endpoint(Resource, module="azureml", name="OnlineEndpoint"):
 
 
 class Deployment(Resource, module="azureml", name="OnlineDeployment"):
-    """A deployment serving `model` (`azureml:<name>:<version>`) behind an endpoint."""
+    """A deployment serving `model` (`azureml:<name>:<version>`) behind an endpoint.
+
+    `code` is where a scoring script's relative paths start and the content hash of its local code (new code
+    updates the deployment); None for a no-code deployment, whose properties then carry neither.
+    `endpoint_incarnation` (`EndpointProvider.incarnation`), when given, makes the deployment again with a new endpoint.
+    """
 
     model: pulumi.Output[str]
 
@@ -210,10 +215,16 @@ class Deployment(Resource, module="azureml", name="OnlineDeployment"):
         endpoint_name: str,
         name: str,
         model: Input[str],
-        definition: dict,
+        definition: Input[dict],
+        code: tuple[str, str] | None = None,
+        endpoint_incarnation: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs = {"workspace": workspace, "endpoint_name": endpoint_name, "name": name, "model": model, "definition": definition}
+        if code is not None:
+            inputs |= {"base_dir": code[0], "code_hash": code[1]}
+        if endpoint_incarnation is not None:
+            inputs["endpoint_incarnation"] = endpoint_incarnation
         super().__init__(DeploymentProvider(), resource_name, _props(inputs, ()), opts)
 
 
@@ -228,7 +239,10 @@ class EndpointTraffic(Resource, module="azureml", name="OnlineEndpointTraffic"):
         endpoint_name: str,
         traffic: dict[str, int],
         mirror_traffic: dict[str, int] | None = None,
+        endpoint_incarnation: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs = {"workspace": workspace, "name": endpoint_name, "traffic": traffic, "mirror_traffic": mirror_traffic or {}}
+        if endpoint_incarnation is not None:  # see Deployment
+            inputs["endpoint_incarnation"] = endpoint_incarnation
         super().__init__(TrafficProvider(), resource_name, _props(inputs, ()), opts)

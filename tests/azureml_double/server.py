@@ -38,6 +38,7 @@ import yaml
 from tests.azureml_double import api_versions, components, pipelines, shapes, validation
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
 from tests.azureml_double.jobs import OUTCOMES, STALLED_STATUSES, JobRecord, JobScript, phases
+from tests.azureml_double.online import OnlineServices
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -60,9 +61,11 @@ _DATAPLANE_RE = re.compile(
 )
 _OPERATION_RE = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.MachineLearningServices/locations/(?P<location>[^/]+)"
-    r"/mfeOperationResults/(?P<operation>[^/]+)$",
+    r"/(?P<kind>mfeOperationResults|mfeOperationsStatus)/(?P<operation>[^/]+)$",
     re.IGNORECASE,
 )
+# Online endpoints' and deployments' operations (online.py); a job's cancel is `jc:<workspace id>:<job>`.
+_ONLINE_OPERATION = re.compile(r"^o[ed]idp:", re.IGNORECASE)
 _HISTORY_RE = re.compile(
     r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?:/experiments/[^/]+|/experimentids/[^/]+)?"
@@ -227,7 +230,7 @@ class AzureMLDouble:
             self.faults: list[Fault] = []
             self.latency: float = 0.0  # seconds added to every answer
             self.page_size: int = 100  # list pages longer than this get a nextLink
-            self.auto_tick: bool = False  # each read of a job (ARM GET / run details) advances it one tick
+            self.auto_tick: bool = False  # each read of a job (ARM GET / run details), endpoint or deployment advances it one tick
             self.require_token: bool = True  # reject control-plane calls without a token the double issued
             self.sweep_trials: int = 3  # trials a sweep job spawns (capped by limits.maxTotalTrials)
             self.default_script = JobScript()  # how jobs without a specific script behave
@@ -242,6 +245,7 @@ class AzureMLDouble:
             self.computes: dict[str, dict] = {}  # add_compute(name): the service knows no compute a test did not make
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
             self.anonymous_components: dict[str, str] = {}  # normalised spec -> version id the service gave it
+            self.online = OnlineServices(self)  # online endpoints, deployments and their operations
             self._current_raw = ""
             self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
@@ -354,6 +358,8 @@ class AzureMLDouble:
                 names = [name] if name else [j.name for j in self.jobs.values() if j.parent is None]
                 for job_name in names:
                     self._tick_job(self._job(job_name))
+                if name is None:
+                    self.online.tick()
 
     def run_to_completion(self, name: str, max_ticks: int = 100) -> str:
         """Tick until the job ``name`` has ended (or stalled: Paused, NotResponding); return its status."""
@@ -392,6 +398,12 @@ class AzureMLDouble:
         """Make the environment ``name:version`` exist, as registered before the test (jobs naming a missing one are refused)."""
         with self.lock:
             return self._put_version("environments", name, version, {"properties": {"image": image}})[1]
+
+    def add_model(self, name: str, version: str = "1", model_type: str = "mlflow_model") -> dict:
+        """Make the model ``name:version`` exist, as registered before the test (a deployment naming a missing one is refused)."""
+        uri = f"azureml://datastores/workspaceblobstore/paths/models/{name}/{version}/"
+        with self.lock:
+            return self._put_version("models", name, version, {"properties": {"modelType": model_type, "modelUri": uri}})[1]
 
     def pipeline_steps(self, name: str) -> dict[str, JobRecord]:
         """The child runs of the pipeline job ``name``, by step name (empty until the pipeline runs)."""
@@ -802,8 +814,14 @@ class AzureMLDouble:
             return self._dataplane(method, dataplane.group("plane"), dataplane.group("rest"), body)
         operation = _OPERATION_RE.match(path)
         if operation and method == "GET":
-            api_versions.check("mfeOperationResults", query.get("api-version"), f"{PROVIDER}/locations/mfeOperationResults")
-            return self._operation_result(operation.group("operation"), query)
+            kind, operation_id = operation.group("kind"), operation.group("operation")
+            api_versions.check(kind, query.get("api-version"), f"{PROVIDER}/locations/{kind}")
+            if _ONLINE_OPERATION.match(operation_id):
+                serve = self.online.operation_status if kind == "mfeOperationsStatus" else self.online.operation_result
+                return serve(operation_id, query.get("api-version"))
+            if kind == "mfeOperationsStatus":
+                raise not_found(f"Operation {operation_id} could not be found.")
+            return self._operation_result(operation_id, query)
         ws = _WS_RE.match(path)
         if ws:
             self._check_workspace(ws)
@@ -920,6 +938,8 @@ class AzureMLDouble:
             return self._jobs_route(method, parts[1:], query, body)
         if kind == "computes":
             return self._computes_route(method, parts[1:], query)
+        if kind == "onlineEndpoints":
+            return self.online.route(method, parts[1:], query, body)
         if kind == "listKeys" and method == "POST":
             return (
                 200,

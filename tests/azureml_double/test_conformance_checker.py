@@ -484,3 +484,35 @@ def test_a_job_submitted_again_that_existed_before_the_recording_is_seeded_in_it
     assert ("jobs", "conformance-job") in {(seed.kind, seed.name) for seed in plan.seeds}
     assert code == 0, out
     assert "1 of 1 recorded answers match" in out
+
+
+def record_endpoint_session() -> list[dict[str, Any]]:
+    """An online endpoint created, its operation polled (one tick between polls) until it ends, then read."""
+    with recording_double() as double:
+        recorder = Recorder(double)
+        body = {"location": "westus", "identity": {"type": "SystemAssigned"}, "properties": {"authMode": "Key", "traffic": {}}}
+        created = recorder.call("PUT", "/onlineEndpoints/conformance-ept", body, api_version="2022-02-01-preview")
+        operation = next(v for k, v in created["ResponseHeaders"].items() if k.lower() == "azure-asyncoperation")
+        for _ in range(10):
+            polled = recorder.call_path("GET", operation.removeprefix(ARM))
+            if polled["ResponseBody"]["status"] != "Updating":
+                break
+            double.tick()
+        recorder.call("GET", "/onlineEndpoints/conformance-ept", api_version="2022-02-01-preview")
+        return recorder.entries
+
+
+def test_an_endpoints_operation_is_followed_and_must_end_as_recorded(tmp_path, capsys):
+    entries = record_endpoint_session()
+    polls = [e for e in entries if "mfeOperationsStatus" in e["RequestUri"]]
+    assert [p["ResponseBody"]["status"] for p in polls][-1] == "Succeeded" and len(polls) > 1
+    code, out = run_checker(write_recording(tmp_path / "as made", entries), capsys)
+    assert code == 0, out
+    assert "GET {Location of an earlier answer}" in out
+
+    failed = copy.deepcopy(entries)
+    polls = [e for e in failed if "mfeOperationsStatus" in e["RequestUri"]]
+    polls[-1]["ResponseBody"] |= {"status": "Failed", "error": {"code": "InternalServerError", "message": "x"}}
+    code, out = run_checker(write_recording(tmp_path / "failed", failed), capsys)
+    assert code == 1
+    assert "value status: service Failed" in out

@@ -518,3 +518,96 @@ def test_a_component_versions_display_name_and_description_may_change_not_what_i
         "Updated",
     )
     assert changed.status == 400 and "componentSpec cannot be changed" in error_of(changed)["message"]
+
+
+# Online endpoints and deployments (online.py) ---------------------------------------------------------------------
+ENDPOINTS_API = "2022-02-01-preview"
+DEPLOYMENTS_API = "2023-04-01-preview"
+
+
+def put_endpoint(double: AzureMLDouble, client: DoubleClient, **properties: Any):
+    body = {"location": "westus", "identity": {"type": "SystemAssigned"}, "properties": {"authMode": "Key", **properties}}
+    return client.send("PUT", url(double, "/onlineEndpoints/ept", ENDPOINTS_API), body)
+
+
+def put_deployment(double: AzureMLDouble, client: DoubleClient, name: str = "blue", model_version: str = "1"):
+    model = f"{double.workspace_arm_id}/models/clf/versions/{model_version}"
+    body = {"location": "westus", "properties": {"model": model, "instanceType": "Standard_DS3_v2", "endpointComputeType": "Managed"}}
+    body["sku"] = {"name": "Default", "capacity": 1}
+    return client.send("PUT", url(double, f"/onlineEndpoints/ept/deployments/{name}", DEPLOYMENTS_API), body)
+
+
+def header(answer, name: str) -> str | None:
+    return next((v for k, v in answer.headers.items() if k.lower() == name.lower()), None)
+
+
+def test_an_endpoint_put_is_an_operation_the_endpoint_reads_creating_until_it_ends(double, client) -> None:
+    # test_online_endpoint_e2e, test_online_deployment_create
+    created = put_endpoint(double, client)
+
+    assert created.status == 201
+    assert "/mfeOperationsStatus/oeidp:" in header(created, "Azure-AsyncOperation")
+    assert header(created, "x-ms-async-operation-timeout") == "PT30M"
+    assert (created.body["properties"]["provisioningState"], created.body["properties"]["scoringUri"]) == ("Creating", None)
+    operation = header(created, "Azure-AsyncOperation").split("management.azure.com", 1)[1]
+    assert client.send("GET", operation, None).body["status"] == "Updating"
+    double.tick(2)
+    assert client.send("GET", operation, None).body["status"] == "Succeeded"
+    read = client.send("GET", url(double, "/onlineEndpoints/ept", ENDPOINTS_API), None).body["properties"]
+    assert (read["provisioningState"], read["scoringUri"]) == ("Succeeded", "https://ept.westus.inference.ml.azure.com/score")
+
+
+def test_an_endpoint_update_answers_201_without_what_the_service_made_at_creation(double, client) -> None:
+    # test_online_deployment_create: the traffic update
+    put_endpoint(double, client)
+    double.tick(2)
+
+    updated = put_endpoint(double, client, description="now described")
+
+    assert updated.status == 201
+    assert not {"location", "identity"} & set(updated.body)
+    assert set(updated.body["systemData"]) == {"lastModifiedAt"}
+    assert "azureml.onlineendpointid" not in updated.body["properties"]["properties"]
+
+
+def test_a_deployment_needs_its_model_and_traffic_needs_its_deployment(double, client) -> None:
+    put_endpoint(double, client)
+    double.tick(2)
+
+    assert put_deployment(double, client).status == 404  # no model clf:1 yet
+    double.add_model("clf", "1")
+    assert put_deployment(double, client).status == 201
+    refused = put_endpoint(double, client, traffic={"green": 100})
+    assert refused.status == 400 and "green" in error_of(refused)["message"]
+
+
+def test_a_deployment_with_traffic_is_not_deleted_and_the_endpoints_delete_takes_its_deployments(double, client) -> None:
+    double.add_model("clf", "1")
+    put_endpoint(double, client)
+    double.tick(2)
+    put_deployment(double, client)
+    double.tick(3)
+    put_endpoint(double, client, traffic={"blue": 100})
+    double.tick(2)
+
+    assert client.send("DELETE", url(double, "/onlineEndpoints/ept/deployments/blue", DEPLOYMENTS_API), None).status == 400
+    deleted = client.send("DELETE", url(double, "/onlineEndpoints/ept", ENDPOINTS_API), None)
+    assert deleted.status == 202 and deleted.body is None
+    assert "/mfeOperationResults/oeidp:" in header(deleted, "Location")
+    double.tick(2)
+    assert client.send("GET", url(double, "/onlineEndpoints/ept", ENDPOINTS_API), None).status == 404
+    assert double.online.deployments == {}
+
+
+def test_a_failed_deployments_operation_carries_its_error_and_get_logs_its_tail(double, client) -> None:
+    double.add_model("clf", "1")
+    put_endpoint(double, client)
+    double.tick(2)
+    double.online.script_deployment("ept", "blue", outcome="Failed", error_message="Out of quota.", log="a\nb\nc\n")
+    operation = header(put_deployment(double, client), "Azure-AsyncOperation").split("management.azure.com", 1)[1]
+    double.tick(3)
+
+    status = client.send("GET", operation, None).body
+    assert (status["status"], status["error"]["message"]) == ("Failed", "Out of quota.")
+    logs = client.send("POST", url(double, "/onlineEndpoints/ept/deployments/blue/getLogs", DEPLOYMENTS_API), {"tail": 2})
+    assert logs.body == {"content": "b\nc\n"}

@@ -74,6 +74,15 @@ def check_job_put(double: AzureMLDouble, name: str, props: dict[str, Any], api_v
         _check_asset(double, kind, asset_id)
 
 
+def check_deployment_put(double: AzureMLDouble, props: dict[str, Any]) -> None:
+    """An online deployment's model, environment and code versions of this workspace must exist."""
+    named = (("models", props.get("model")), ("environments", props.get("environmentId")))
+    named += (("codes", (props.get("codeConfiguration") or {}).get("codeId")),)
+    for kind, asset_id in named:
+        if asset_id:
+            _check_asset(double, kind, asset_id)
+
+
 def refuse_changes(what: str, changed: list[str], advice: str) -> None:
     """A second PUT may not change what a job runs or what an asset version holds."""
     if changed:
@@ -163,7 +172,7 @@ def _asset_ids(props: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 _WORKSPACE_ASSET = re.compile(
     r"^(?:azureml:)?/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+"
-    r"/(?P<kind>environments|codes|data|components)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$",
+    r"/(?P<kind>environments|codes|data|components|models)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$",
     re.IGNORECASE,
 )
 
@@ -174,7 +183,7 @@ def _check_asset(double: AzureMLDouble, kind: str, asset_id: str) -> None:
     if not match or match["kind"] != kind:
         return
     if match["version"] not in double.versions[kind].get(match["name"], {}):
-        singular = {"environments": "Environment", "codes": "Code", "data": "Data", "components": "Component"}[kind]
+        singular = {"environments": "Environment", "codes": "Code", "data": "Data", "components": "Component", "models": "Model"}[kind]
         raise HttpError(
             404,
             "UserError",

@@ -316,3 +316,19 @@ def test_traffic_updates_in_place() -> None:
     olds = {"workspace": WORKSPACE, "name": "scorer", "traffic": {"blue": 100}, "mirror_traffic": {}}
     result = TrafficProvider().diff("scorer", olds, {**olds, "traffic": {"blue": 80, "green": 20}})
     assert (result.changes, result.replaces) == (True, [])
+
+
+def test_a_new_endpoint_incarnation_remakes_its_deployments_and_traffic_first_deleting_them() -> None:
+    token = {**ENDPOINT["definition"], "auth_mode": "aml_token"}
+    described = {**ENDPOINT["definition"], "description": "now"}
+    assert EndpointProvider.incarnation(described) == EndpointProvider.incarnation(ENDPOINT["definition"])
+    assert EndpointProvider.incarnation(token) != EndpointProvider.incarnation(ENDPOINT["definition"])
+    olds_deployment = {**DEPLOYMENT, "endpoint_incarnation": EndpointProvider.incarnation(ENDPOINT["definition"])}
+    deployment = DeploymentProvider().diff(
+        "scorer/blue", olds_deployment, {**DEPLOYMENT, "endpoint_incarnation": EndpointProvider.incarnation(token)}
+    )
+    assert (deployment.replaces, deployment.delete_before_replace) == (["endpoint_incarnation"], True)
+    olds_traffic = {"workspace": WORKSPACE, "name": "scorer", "traffic": {"blue": 100}, "mirror_traffic": {}}
+    olds_traffic["endpoint_incarnation"] = olds_deployment["endpoint_incarnation"]
+    traffic = TrafficProvider().diff("scorer", olds_traffic, {**olds_traffic, "endpoint_incarnation": EndpointProvider.incarnation(token)})
+    assert (traffic.replaces, traffic.delete_before_replace) == (["endpoint_incarnation"], True)

@@ -36,7 +36,7 @@ def edited(relative: str, change: Callable[[dict[str, Any]], Any]) -> str:
 
 
 def azure(**workspace: Any) -> dict[str, Any]:
-    """An Azure stack on an existing workspace, with workspace keys changed (and without the shipped endpoint, served locally only)."""
+    """An Azure stack on an existing workspace, with workspace keys changed (and without the shipped endpoint)."""
     return {"target": "azure", "workspace": {k: v for k, v in {**EXISTING, **workspace}.items() if v is not None}, "endpoints": None}
 
 
@@ -675,9 +675,10 @@ SERVING = [
         {BLUE: edited(BLUE, lambda b: b.update(model="azureml:iris-classifier:1"))},
     ),
     BadInput(
-        "endpoint-on-azure",
-        "azureml-training:endpoints: online endpoints are served on the local target only for now (target: local)",
+        "endpoint-on-azure-without-instance-type",
+        f"{BLUE}: instance_type: Missing data for required field.",
         {**azure(), **endpoint()},
+        {BLUE: edited(BLUE, lambda b: b.pop("instance_type"))},
     ),
 ]
 

@@ -157,3 +157,48 @@ def test_a_deployment_names_its_model(project: Path) -> None:
     assert refusal(project, serving()) == (
         "jobs/endpoints/blue.yml: model: required (the registered model this deployment serves, azureml:<name>@latest)"
     )
+
+
+def test_on_azure_a_code_deployment_of_a_model_outside_the_stack_passes(project: Path) -> None:
+    write(project, "jobs/src/score.py", "def init(): pass\n")
+    code = {"code_configuration": {"code": "../src", "scoring_script": "score.py"}, "environment": "azureml:py@latest"}
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, **code, "model": "azureml://registries/azureml/models/clf/versions/3"})
+    check_stack(serving("existing-workspace"), "dev", project)
+
+
+def test_on_azure_a_managed_deployment_needs_an_instance_type(project: Path) -> None:
+    write(project, "jobs/endpoints/blue.yml", {k: v for k, v in BLUE.items() if k != "instance_type"})
+    assert refusal(project, serving("existing-workspace")).startswith("jobs/endpoints/blue.yml: ")
+    assert "instance_type" in refusal(project, serving("existing-workspace"))
+
+
+def test_a_deployments_local_code_is_hashed_so_new_code_updates_it(project: Path) -> None:
+    from components.specs import SpecLoader
+
+    write(project, "jobs/src/score.py", "def init(): pass\n")
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, "code_configuration": {"code": "../src", "scoring_script": "score.py"}})
+    entry = serving("existing-workspace").endpoints[0]
+    first = SpecLoader(project, "stacks/Pulumi.dev.yaml").endpoint(0, entry).deployments[0]
+    write(project, "jobs/src/score.py", "def init(): print('changed')\n")
+    second = SpecLoader(project, "stacks/Pulumi.dev.yaml").endpoint(0, entry).deployments[0]
+
+    assert (first.base_dir, second.base_dir) == ("jobs/endpoints", "jobs/endpoints")
+    assert first.code_hash and second.code_hash and first.code_hash != second.code_hash
+
+
+def test_a_kubernetes_deployment_needs_a_kubernetes_endpoint(project: Path) -> None:
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, "type": "kubernetes", "instance_type": "defaultinstancetype"})
+    assert refusal(project, serving("existing-workspace")) == (
+        "jobs/endpoints/blue.yml: type: kubernetes, but endpoint 'scorer' (jobs/endpoints/endpoint.yml) is managed (no compute:); "
+        "drop type, or give the endpoint its Kubernetes compute"
+    )
+
+
+def test_a_kubernetes_endpoint_takes_kubernetes_deployments(project: Path) -> None:
+    write(project, "jobs/endpoints/endpoint.yml", {**ENDPOINT, "compute": "azureml:k8s"})
+    assert refusal(project, serving("existing-workspace")) == (
+        "jobs/endpoints/blue.yml: type: managed, but endpoint 'scorer' (jobs/endpoints/endpoint.yml) runs on Kubernetes (compute:); "
+        "set type: kubernetes"
+    )
+    write(project, "jobs/endpoints/blue.yml", {**BLUE, "type": "kubernetes", "instance_type": "defaultinstancetype"})
+    check_stack(serving("existing-workspace"), "dev", project)

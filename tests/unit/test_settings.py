@@ -274,9 +274,8 @@ def test_a_traffic_share_is_a_percentage() -> None:
     )
 
 
-def test_endpoints_on_azure_are_refused_for_now() -> None:
+def test_endpoints_are_served_on_azure_too() -> None:
     values = {"target": "azure", "workspace": {"existing": True, "subscriptionId": "0" * 8 + "-0000-0000-0000-" + "0" * 12}}
     values["workspace"] |= {"resourceGroup": "rg-team", "name": "team-ws"}
-    assert error_of({**values, "endpoints": [ENDPOINT]}) == (
-        "stacks/Pulumi.dev.yaml: azureml-training:endpoints: online endpoints are served on the local target only for now (target: local)"
-    )
+    settings = load({**values, "endpoints": [ENDPOINT]})
+    assert [endpoint.file.as_posix() for endpoint in settings.endpoints] == [ENDPOINT["file"]]

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.provider.azure import components, data, datastores, environments, jobs, models
+from components.provider.azure import components, data, datastores, deployments, endpoints, environments, jobs, models
 from components.provider.azure.client import WorkspaceRef, open_client
 from components.provider.azure.errors import explains_unreachable_workspace
 from components.provider.azure.polling import Polling
@@ -31,7 +31,7 @@ _NO_WORKSPACE = (
 @explains_unreachable_workspace
 @retries_transient_failures
 class AzureBackend:
-    """Environments, datastores, data, jobs and models in one Azure ML workspace."""
+    """Environments, datastores, data, components, jobs, models and online endpoints in one Azure ML workspace."""
 
     def __init__(self, workspace: Props, *, polling: Polling | None = None, client_options: Mapping[str, Any] | None = None) -> None:
         """`polling` and `client_options` (MLClient keyword arguments, e.g. retry settings) exist for tests."""
@@ -118,3 +118,30 @@ class AzureBackend:
 
     def archive_model(self, outs: Props) -> None:
         models.archive_model(self.ml, outs)
+
+    def put_endpoint(self, props: Props) -> Outs:
+        return endpoints.put_endpoint(self.ml, props, self._polling)
+
+    def read_endpoint(self, outs: Props) -> Outs | None:
+        return endpoints.read_endpoint(self.ml, outs)
+
+    def delete_endpoint(self, outs: Props) -> None:
+        endpoints.delete_endpoint(self.ml, outs, self._polling)
+
+    def put_deployment(self, props: Props) -> Outs:
+        return deployments.put_deployment(self.ml, props, self._polling)
+
+    def read_deployment(self, outs: Props) -> Outs | None:
+        return deployments.read_deployment(self.ml, outs)
+
+    def delete_deployment(self, outs: Props) -> None:
+        deployments.delete_deployment(self.ml, outs, self._polling)
+
+    def put_traffic(self, props: Props) -> Outs:
+        return endpoints.put_traffic(self.ml, props, self._polling)
+
+    def read_traffic(self, outs: Props) -> Outs | None:
+        return endpoints.read_traffic(self.ml, outs)
+
+    def delete_traffic(self, outs: Props) -> None:
+        endpoints.delete_traffic(self.ml, outs, self._polling)

@@ -37,6 +37,10 @@ class DatastoreError(RuntimeError):
     """A datastore call failed; the message is scrubbed of the datastore's secrets."""
 
 
+class ProvisioningFailedError(RuntimeError):
+    """An online endpoint or deployment ended Failed or Canceled; the message says why and, for a deployment, shows its log."""
+
+
 class WorkspaceUnreachableError(RuntimeError):
     """The workspace refuses this machine: it is private, and the deploy runs outside its network."""
 

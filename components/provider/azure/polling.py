@@ -85,7 +85,7 @@ def wait_for_job(fetch: Callable[[], Any], job: Any, timeout_minutes: float, pol
         if status_of(job) != status:
             status = status_of(job)
             unknown = "" if status in TERMINAL | STALLED | IN_PROGRESS else " (a status this provider does not know; waiting on)"
-            report(f"job {job.name}: {status} after {_elapsed(polling.clock() - start)}{unknown}")
+            report(f"job {job.name}: {status} after {elapsed(polling.clock() - start)}{unknown}")
         if pause:
             polling.sleep(min(pause, max(0.0, deadline - polling.clock())))
     raise AssertionError("unreachable: delays() never ends")
@@ -119,7 +119,7 @@ def _timeout(job: Any, timeout_minutes: float, entry: str) -> JobTimeoutError:
     )
 
 
-def _elapsed(seconds: float) -> str:
+def elapsed(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.0f}s" if seconds >= 1 else f"{seconds:.2f}s"
 

@@ -28,6 +28,10 @@ HISTORY_PREFIX = re.compile(
 ASSETS_2023_04 = ("2023-04-01-preview",)
 MODELS = ("2023-08-01-preview",)
 PREVIEW_2024_10 = ("2024-10-01-preview",)  # workspaces and datastores
+# azure-ai-ml sends online endpoints' calls at 2022-02-01-preview and deployments' at 2023-04-01-preview; a deployment's
+# create first reads its endpoint through the deployments' client.
+ENDPOINTS = ("2022-02-01-preview",)
+DEPLOYMENTS = ("2023-04-01-preview",)
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,21 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "history:/runs/{run}/details", (), "job_logs: run details (error, log files)"),
     Operation("GET", "history:/runs/{run}/children", (), "job_logs: a failed pipeline's steps (the failed one's error and log)"),
     Operation("PATCH", "history:/runs/{run}", (), "jobs.archive / jobs.restore"),
+    Operation("PUT", "…/onlineEndpoints/{name}", ENDPOINTS, "endpoints: put_endpoint, put_traffic, delete_traffic"),
+    Operation("GET", "…/onlineEndpoints/{name}", ENDPOINTS + DEPLOYMENTS, "online_endpoints.get (and the deployment's create)"),
+    Operation("DELETE", "…/onlineEndpoints/{name}", ENDPOINTS, "endpoints: delete_endpoint"),
+    Operation("POST", "…/onlineEndpoints/{name}/listKeys", ENDPOINTS, "endpoints: the keys (get_keys)"),
+    # At 2023-04-01-preview too: that is online_deployments.list, which the provider does not call, but the answer is the
+    # same listing in the newer model (replayed at 2022-02-01-preview it would be compared with the other model's keys).
+    Operation("GET", "…/onlineEndpoints/{name}/deployments", ENDPOINTS + DEPLOYMENTS, "online_endpoints.get: the endpoint's deployments"),
+    Operation("PUT", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: put_deployment"),
+    Operation("GET", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: wait, read"),
+    Operation("DELETE", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: delete_deployment"),
+    Operation("POST", "…/onlineEndpoints/{name}/deployments/{deployment}/getLogs", DEPLOYMENTS, "deployments: a failure's log"),
 )
 
 # The long-running-operation status a provider call polls: the URL comes from an earlier answer's header.
-LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel: polling the operation")
+LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel, online endpoints and deployments: their operations")
 LRO_HEADERS = ("Location", "Azure-AsyncOperation")
 
 

@@ -30,7 +30,7 @@ from tests.azureml_double.conformance.seeding import apply_seeds
 from tests.azureml_double.server import AzureMLDouble
 
 MAX_TICKS = 20
-_TIME_DEPENDENT = re.compile(r"/jobs/[^/]+$|operationResults/|OperationResults/|/operations/", re.IGNORECASE)
+_TIME_DEPENDENT = re.compile(r"/jobs/[^/]+$|operationResults/|OperationResults/|OperationsStatus/|/operations/", re.IGNORECASE)
 
 
 @dataclass

@@ -39,7 +39,8 @@ class RequestLog:
 
 def _not_an_operation(path: str) -> bool:
     """Login, and long-running-operation polls (in scope through the answer's Location, see ``plan``)."""
-    return "/oauth2/" in path or "/.well-known/" in path or path.startswith("/common/") or "perationResults/" in path
+    polls = ("perationResults/", "OperationsStatus/")
+    return "/oauth2/" in path or "/.well-known/" in path or path.startswith("/common/") or any(poll in path for poll in polls)
 
 
 def main(argv: list[str]) -> int:
