@@ -97,6 +97,8 @@ def test_state_in_azure_blob_is_locked_during_up_and_read_by_another_stack(
     env = azurite_env(azurite)
     home = tmp_path / "pulumi-home"
     assert f"Backend URL: azblob://{container}" in login(f"azblob://{container}", home, env)
+    # As Team use says for `make`, which exports a file backend of its own: the variable names the container too.
+    env["PULUMI_BACKEND_URL"] = f"azblob://{container}"
     options = auto.LocalWorkspaceOptions(work_dir=str(project), pulumi_home=str(home), env_vars=env)
     first = auto.create_or_select_stack(STACK, work_dir=str(project), opts=options)
     second = auto.select_stack(STACK, work_dir=str(project), opts=options)
