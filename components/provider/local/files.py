@@ -15,31 +15,36 @@ Ignore = Callable[[str, list[str]], set[str]]
 
 def copy_into(source: Path, folder: Path, ignore: Ignore | None = None) -> None:
     """Make `folder` hold a copy of `source` (a folder's contents, or the file itself), replacing what was there."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.partial")
-    try:
+
+    def fill(temp: Path) -> None:
         if source.is_dir():
             shutil.copytree(source, temp, ignore=ignore, symlinks=True)
         else:
             temp.mkdir()
             shutil.copy2(source, temp / source.name)
-        if folder.exists():
-            shutil.rmtree(folder)
-        temp.rename(folder)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+
+    _replace(folder, fill)
 
 
 def linked_copy(source: Path, destination: Path) -> None:
     """Make `destination` a copy of `source` (a file, or a folder and all it holds) whose files are hard links to
     the source's, or copies where a link is impossible: it costs no space, and stays whole when the source is deleted."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temp = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.partial")
-    try:
+
+    def fill(temp: Path) -> None:
         if source.is_dir():
             shutil.copytree(source, temp, symlinks=True, copy_function=_link_or_copy)
         else:
             _link_or_copy(str(source), str(temp))
+
+    _replace(destination, fill)
+
+
+def _replace(destination: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a temporary sibling, then put it in `destination`'s place: a reader never sees half a copy."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temp = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.partial")
+    try:
+        fill(temp)
         _remove(destination)
         temp.rename(destination)
     finally:
