@@ -14,7 +14,7 @@ export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
 # job holds one until its run ends, so the default would run a stack's jobs in waves. 64 lets up to 64 jobs wait
 # together: a waiting operation costs the CLI nothing, jobs stay bounded by their compute, and 64 Azure calls at once
 # stay under ARM's burst of 200 writes. Yours wins (`PULUMI_PARALLEL=128 make up`); README, "How jobs run at once".
-# components/parallelism.py's MAKE_PARALLEL is this value (a unit test checks).
+# components/spec/parallelism.py's MAKE_PARALLEL is this value (a unit test checks).
 export PULUMI_PARALLEL ?= 64
 # After a failed operation the engine starts no new one, so a job that fails early would keep the stack's other jobs
 # from ever running. With this, `up` (and `destroy`) go on with everything that does not depend on the failure and

@@ -5,9 +5,9 @@ from pathlib import Path
 import pulumi
 
 from components.assets import MlAssets
-from components.parallelism import warn_if_jobs_queue
-from components.preflight import check_stack
-from components.settings import exit_on_settings_error, load_settings, stack_file
+from components.spec.parallelism import warn_if_jobs_queue
+from components.spec.preflight import check_stack
+from components.spec.settings import exit_on_settings_error, load_settings, stack_file
 from components.targets import workspace_target
 
 

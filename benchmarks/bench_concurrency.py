@@ -30,8 +30,8 @@ from process_tree import TreeMeter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.parallelism import MAKE_PARALLEL  # noqa: E402
 from components.provider.azure.polling import Polling, status_of, stops_waiting  # noqa: E402
+from components.spec.parallelism import MAKE_PARALLEL  # noqa: E402
 from tests.azureml_double import AzureMLDouble, Azurite, routed  # noqa: E402
 from tests.azureml_double.jobs import JobScript  # noqa: E402
 from tests.e2e.harness import copy_project, engine_env, select_stack  # noqa: E402

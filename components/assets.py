@@ -18,16 +18,16 @@ from typing import Any
 
 import pulumi
 
-from components.asset_references import asset_reference
-from components.endpoint_specs import EndpointSpec
 from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
-from components.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
-from components.pipeline_specs import component_field, step_environment_reference
 from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
 from components.provider.hosts import ProviderHosts
 from components.provider.providers import EndpointProvider
-from components.settings import StackSettings, secret, stack_file
-from components.specs import JobSpec, SpecLoader, VersionedSpec
+from components.spec.asset_references import asset_reference
+from components.spec.endpoint_specs import EndpointSpec
+from components.spec.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
+from components.spec.pipeline_specs import component_field, step_environment_reference
+from components.spec.settings import StackSettings, secret, stack_file
+from components.spec.specs import JobSpec, SpecLoader, VersionedSpec
 
 # `azureml://datastores/<name>/paths/...`: a path inside a datastore.
 _DATASTORE_PATH = re.compile(r"^azureml://datastores/(?P<name>[^/]+)(/|$)")

@@ -7,7 +7,7 @@ import pulumi
 from components.assets import WorkspaceTarget
 from components.provider import LocalWorkspace
 from components.provider.hosts import ProviderHosts
-from components.settings import StackSettings
+from components.spec.settings import StackSettings
 
 
 def workspace_target(settings: StackSettings) -> WorkspaceTarget:
@@ -35,8 +35,8 @@ def _existing(settings: StackSettings) -> WorkspaceTarget:
 
 
 def _provisioned(settings: StackSettings) -> WorkspaceTarget:
-    from components.compute import ComputeCluster
-    from components.workspace import Workspace
+    from components.infra.compute import ComputeCluster
+    from components.infra.workspace import Workspace
 
     ws = Workspace("aml", settings.workspace, project=pulumi.get_project(), stack=pulumi.get_stack())
     clusters = {c.name: ComputeCluster(c.name, c, workspace=ws, opts=pulumi.ResourceOptions(parent=ws)) for c in settings.compute}

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.parallelism import MAKE_PARALLEL
+from components.spec.parallelism import MAKE_PARALLEL
 from tests.e2e.harness import copy_project, engine_env, resource_error, select_stack
 from tests.e2e.test_errors import FAILING_JOB, assert_message_first
 

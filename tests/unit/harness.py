@@ -29,7 +29,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_root_resource, set_root_resource
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from components.settings import SHOWN_TO_USER_EXIT_CODE, SettingsError
+from components.spec.settings import SHOWN_TO_USER_EXIT_CODE, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "azureml-training"
@@ -343,9 +343,9 @@ last_run: list[Run] = []
 
 def components_program() -> dict[str, Any]:
     """Only the workspace and compute components, wired as components/targets.py wires them."""
-    from components.compute import ComputeCluster
-    from components.settings import load_settings
-    from components.workspace import Workspace
+    from components.infra.compute import ComputeCluster
+    from components.infra.workspace import Workspace
+    from components.spec.settings import load_settings
 
     settings = load_settings()
     ws = Workspace("aml", settings.workspace, project=pulumi.get_project(), stack=pulumi.get_stack(), opts=None)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.preflight import check_stack
-from components.settings import SettingsError, StackSettings
+from components.spec.preflight import check_stack
+from components.spec.settings import SettingsError, StackSettings
 from tests.unit.harness import SUBSCRIPTION
 
 EXISTING = {"existing": True, "subscriptionId": SUBSCRIPTION, "resourceGroup": "team-rg", "name": "team-ws"}

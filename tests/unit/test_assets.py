@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from components.settings import JobEntry
-from components.spec_cache import SpecCache
-from components.specs import SpecLoader
+from components.spec.settings import JobEntry
+from components.spec.spec_cache import SpecCache
+from components.spec.specs import SpecLoader
 from tests.unit.harness import REPO, SUBSCRIPTION, Registered, Run, run_stack
 
 ASSETS = Path("tests/unit/assets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.compute import idle_duration
+from components.infra.compute import idle_duration
 from tests.unit.harness import COMPUTE, IDENTITY, WORKSPACE, Run, components_program, run_stack
 
 CLUSTER = "azureml-training:index:ComputeCluster"

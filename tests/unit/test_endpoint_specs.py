@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.preflight import check_stack
-from components.settings import StackSettings
+from components.spec.preflight import check_stack
+from components.spec.settings import StackSettings
 from tests.unit.stacks import refusal, stack, write
 
 ENDPOINT = {"name": "scorer", "auth_mode": "key", "description": "scores", "tags": {"team": "ml"}}
@@ -125,7 +125,7 @@ def test_mirrored_traffic_goes_to_a_deployment_without_live_traffic(project: Pat
 
 
 def test_a_lone_deployment_takes_all_traffic_by_default(project: Path) -> None:
-    from components.specs import SpecLoader
+    from components.spec.specs import SpecLoader
 
     settings = serving()
     spec = SpecLoader(project, "stacks/Pulumi.dev.yaml").endpoint(0, settings.endpoints[0])
@@ -173,7 +173,7 @@ def test_on_azure_a_managed_deployment_needs_an_instance_type(project: Path) -> 
 
 
 def test_a_deployments_local_code_is_hashed_so_new_code_updates_it(project: Path) -> None:
-    from components.specs import SpecLoader
+    from components.spec.specs import SpecLoader
 
     write(project, "jobs/src/score.py", "def init(): pass\n")
     write(project, "jobs/endpoints/blue.yml", {**BLUE, "code_configuration": {"code": "../src", "scoring_script": "score.py"}})

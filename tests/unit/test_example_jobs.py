@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import SettingsError
+from components.spec.settings import SettingsError
 from tests.unit.harness import REPO, SUBSCRIPTION, Registered, Run, last_run, run_stack
 
 EXAMPLES = Path("tests/unit/examples")

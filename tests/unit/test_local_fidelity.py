@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from components import assets
-from components.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
-from components.pipeline_specs import pipeline_steps
+from components.spec.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
+from components.spec.pipeline_specs import pipeline_steps
 from tests.unit.harness import run_stack
 
 EXAMPLES = Path(__file__).parent / "examples"

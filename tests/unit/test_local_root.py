@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import config as runtime_config
 
-from components.settings import SettingsError, StackSettings, load_settings
+from components.spec.settings import SettingsError, StackSettings, load_settings
 
 WHERE = "stacks/Pulumi.local.yaml: azureml-training:local.root: "
 

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from components import naming
-from components.naming import derive_names
-from components.settings import ResourceNames, WorkspaceSettings
+from components.infra import naming
+from components.infra.naming import derive_names
+from components.spec.settings import ResourceNames, WorkspaceSettings
 
 PROJECT = "azureml-training"
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.settings import SettingsError
+from components.spec.settings import SettingsError
 from tests.unit.harness import (
     ENDPOINT,
     WORKSPACE,

@@ -11,9 +11,9 @@ import pulumi
 import pulumi.runtime.settings
 import pytest
 
-from components import parallelism
-from components.parallelism import MAKE_PARALLEL, engine_parallelism, queued_jobs_warning, waiting_jobs, warn_if_jobs_queue
-from components.settings import StackSettings
+from components.spec import parallelism
+from components.spec.parallelism import MAKE_PARALLEL, engine_parallelism, queued_jobs_warning, waiting_jobs, warn_if_jobs_queue
+from components.spec.settings import StackSettings
 
 REPO = Path(__file__).resolve().parents[2]
 STACK_FILE = "stacks/Pulumi.local.yaml"

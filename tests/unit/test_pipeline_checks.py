@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from components.preflight import check_stack
-from components.settings import SettingsError
+from components.spec.preflight import check_stack
+from components.spec.settings import SettingsError
 from tests.unit.harness import last_run, run_stack
 from tests.unit.stacks import INNER, PIPELINE, TARGETS, refusal, stack, write
 

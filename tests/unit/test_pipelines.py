@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from components.pipeline_specs import declare_bare_outputs
 from components.provider.providers import JobProvider
-from components.settings import JobEntry, SettingsError
-from components.spec_cache import SpecCache
-from components.specs import SpecLoader
+from components.spec.pipeline_specs import declare_bare_outputs
+from components.spec.settings import JobEntry, SettingsError
+from components.spec.spec_cache import SpecCache
+from components.spec.specs import SpecLoader
 from tests.unit.harness import SUBSCRIPTION, Registered, Run, run_stack
 
 PIPELINES = Path("tests/unit/pipelines")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import SettingsError
+from components.spec.settings import SettingsError
 from tests.unit.harness import SUBSCRIPTION, last_run, run_stack
 
 EXISTING = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from components import rbac
+from components.infra import rbac
 from tests.unit.harness import ASSIGNMENT, COMPUTE, DEPLOYER, IDENTITY, REGISTRY, STORAGE, SUBSCRIPTION, Run, components_program, run_stack
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import config as runtime_config
 
-from components.settings import SettingsError, StackSettings, load_settings
+from components.spec.settings import SettingsError, StackSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from components.spec_cache import SpecCache
+from components.spec.spec_cache import SpecCache
 
 
 @pytest.fixture
@@ -143,9 +143,9 @@ def test_loading_unchanged_stack_files_a_second_time_imports_no_azure_ai_ml(tmp_
         """
         import sys
         from pathlib import Path
-        from components.settings import EndpointEntry, EnvironmentEntry, JobEntry
-        from components.spec_cache import SpecCache
-        from components.specs import SpecLoader
+        from components.spec.settings import EndpointEntry, EnvironmentEntry, JobEntry
+        from components.spec.spec_cache import SpecCache
+        from components.spec.specs import SpecLoader
         loader = SpecLoader(Path.cwd(), "stacks/Pulumi.local.yaml", SpecCache(Path(sys.argv[1])))
         loader.environment(EnvironmentEntry(file="jobs/environment.yml"))
         loader.job(JobEntry(file="jobs/sweep-job.yml"))

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from components.preflight import check_stack
-from components.settings import SettingsError, StackSettings
+from components.spec.preflight import check_stack
+from components.spec.settings import SettingsError, StackSettings
 from tests.unit.harness import last_run, run_stack
 from tests.unit.stacks import PIPELINE, SCALE, SHARED, TARGETS, refusal, stack, write
 

@@ -12,8 +12,8 @@ import pulumi
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from components import teardown
-from components.teardown import PURGE_TIMEOUT_SECONDS, AzureClients, PurgeError, PurgeHooks, purge_key_vault, purge_workspace
+from components.infra import teardown
+from components.infra.teardown import PURGE_TIMEOUT_SECONDS, AzureClients, PurgeError, PurgeHooks, purge_key_vault, purge_workspace
 from tests.unit.harness import REPO, SUBSCRIPTION, VAULT, WORKSPACE, Run, components_program, run_stack
 
 WORKSPACE_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/mlw-x"
@@ -255,7 +255,7 @@ def test_hooks_without_a_service_principal_use_the_default_chain(monkeypatch: py
 
 def test_the_program_loads_no_azure_sdk_until_a_purge_runs() -> None:
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, components.workspace; print(sorted(m for m in sys.modules if m.startswith('azure')))"],
+        [sys.executable, "-c", "import sys, components.infra.workspace; print(sorted(m for m in sys.modules if m.startswith('azure')))"],
         cwd=REPO,
         capture_output=True,
         text=True,

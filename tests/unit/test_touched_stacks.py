@@ -16,7 +16,7 @@ def test_a_stack_file_touches_its_own_stack_only() -> None:
 
 
 def test_a_change_to_the_program_touches_every_stack() -> None:
-    for path in ("components/settings.py", "jobs/src/train.py", "__main__.py", "requirements.txt", "Pulumi.yaml"):
+    for path in ("components/spec/settings.py", "jobs/src/train.py", "__main__.py", "requirements.txt", "Pulumi.yaml"):
         assert touched_stacks(["README.md", path], STACKS) == STACKS, path
 
 
@@ -61,6 +61,6 @@ def test_changed_files_are_the_pull_requests_own(tmp_path: Path) -> None:
     git(tmp_path, "checkout", "-q", "-b", "change")
     commit(tmp_path, "stacks/Pulumi.dev.yaml", "the change")
     git(tmp_path, "checkout", "-q", "main")
-    commit(tmp_path, "components/settings.py", "main moved on")
+    commit(tmp_path, "components/spec/settings.py", "main moved on")
     git(tmp_path, "checkout", "-q", "change")
     assert changed_files("main", tmp_path) == ["stacks/Pulumi.dev.yaml"]

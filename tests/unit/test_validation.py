@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.validation import DefinitionError, Location, check_definition
+from components.spec.validation import DefinitionError, Location, check_definition
 from tests.conftest import ROOT
 
 SWEEP = yaml.safe_load((ROOT / "jobs" / "sweep-job.yml").read_text())

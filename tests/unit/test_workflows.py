@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from components.parallelism import MAKE_PARALLEL
+from components.spec.parallelism import MAKE_PARALLEL
 
 REPO = Path(__file__).resolve().parents[2]
 GITHUB = REPO / ".github"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.naming import global_suffix
-from components.settings import SettingsError
+from components.infra.naming import global_suffix
+from components.spec.settings import SettingsError
 from tests.unit.harness import (
     DEPLOYER,
     INSIGHTS,

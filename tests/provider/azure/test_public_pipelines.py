@@ -13,9 +13,9 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
 from components.provider.azure.backend import AzureBackend
-from components.settings import JobEntry
-from components.spec_cache import SpecCache
-from components.specs import SpecLoader
+from components.spec.settings import JobEntry
+from components.spec.spec_cache import SpecCache
+from components.spec.specs import SpecLoader
 from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import workspace
 

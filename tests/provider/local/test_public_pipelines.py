@@ -15,9 +15,9 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
 from components.provider.local.backend import LocalBackend
-from components.settings import JobEntry
-from components.spec_cache import SpecCache
-from components.specs import SpecLoader
+from components.spec.settings import JobEntry
+from components.spec.spec_cache import SpecCache
+from components.spec.specs import SpecLoader
 from tests.provider.local.builders import ROOT, job_props
 
 EXAMPLES = Path(__file__).parent / "examples"

@@ -18,7 +18,7 @@ from typing import Literal
 import pulumi
 from pulumi_azure_native import authorization
 
-from components.settings import StorageRole
+from components.spec.settings import StorageRole
 
 # Built-in role definition ids (the same in every Azure tenant).
 STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"

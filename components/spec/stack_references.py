@@ -21,10 +21,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from components.asset_references import asset_reference
-from components.local_paths import is_cloud_storage
-from components.pipeline_specs import PipelineStep, component_field
-from components.settings import NAMESPACE, SettingsError
+from components.spec.asset_references import asset_reference
+from components.spec.local_paths import is_cloud_storage
+from components.spec.pipeline_specs import PipelineStep, component_field
+from components.spec.settings import NAMESPACE, SettingsError
 
 Scope = Literal["local", "created", "existing"]
 """Where the stack deploys: the local target, a workspace it creates, or an existing one."""

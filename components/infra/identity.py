@@ -7,7 +7,7 @@ the scenarios that need a user-assigned identity on the compute for model inputs
 write `mlflow_model` outputs. It also keeps each grant ours: Azure ML grants AcrPull to a
 cluster's *system* identity by itself, so our own grant to that principal would duplicate it
 and be refused (RoleAssignmentExists); a user-assigned identity gets exactly the roles the
-stack gives it (components/rbac.py). One identity per cluster, so each cluster's
+stack gives it (components/infra/rbac.py). One identity per cluster, so each cluster's
 `storageRole` stands on its own.
 
 A cluster takes either one system-assigned identity or user-assigned ones, never both, and uses

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 import pulumi.runtime.settings
 
-from components.settings import StackSettings
+from components.spec.settings import StackSettings
 
 # What the Makefile exports as PULUMI_PARALLEL when the user set none (a unit test keeps the two equal).
 MAKE_PARALLEL = 64

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from components.settings import PrivateEndpointSettings
+from components.spec.settings import PrivateEndpointSettings
 
 WORKSPACE_GROUP = "amlworkspace"
 PRIVATE_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")

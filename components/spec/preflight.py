@@ -3,11 +3,11 @@
 `pulumi up` starts creating a resource as soon as the program registers it, so a mistake found
 while registering the third job would come after the workspace and the environments were
 already being built. The program therefore loads every definition first (azure-ai-ml's loaders,
-then components/validation.py and, for pipelines, components/pipeline_checks.py against the
+then components/spec/validation.py and, for pipelines, components/spec/pipeline_checks.py against the
 stack's components), and checks what no single file can tell: that no two environments, data
 assets, datastores or components of the stack share a name (their resources would collide),
 that a model's `output` is one its job declares, and that what the YAMLs name exists where the
-stack deploys (components/stack_references.py).
+stack deploys (components/spec/stack_references.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from components.endpoint_specs import check_endpoints
-from components.pipeline_checks import StackComponent
-from components.pipeline_specs import step_outputs
-from components.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
-from components.specs import JobSpec, SpecLoader
-from components.stack_references import Declared, Scope, check_references
+from components.spec.endpoint_specs import check_endpoints
+from components.spec.pipeline_checks import StackComponent
+from components.spec.pipeline_specs import step_outputs
+from components.spec.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
+from components.spec.specs import JobSpec, SpecLoader
+from components.spec.stack_references import Declared, Scope, check_references
 
 
 def check_stack(settings: StackSettings, stack: str, root: Path) -> None:

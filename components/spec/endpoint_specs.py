@@ -1,8 +1,8 @@
 """Online endpoints and their deployments as a stack declares them, checked across their files at preview.
 
 An endpoint YAML (managedOnlineEndpoint) and its deployment YAMLs (managedOnlineDeployment) are
-each loaded with azure-ai-ml's loaders (components/specs.py; names Azure ML accepts are checked
-per file in components/validation.py). What only the set of them can tell is checked here, before
+each loaded with azure-ai-ml's loaders (components/spec/specs.py; names Azure ML accepts are checked
+per file in components/spec/validation.py). What only the set of them can tell is checked here, before
 any resource is registered: deployment names unique per endpoint and agreeing with the endpoint's,
 traffic that names only listed deployments and sums to 100 or 0, and a deployment's model.
 Pure reading of the loaded bodies.
@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from components.asset_references import asset_reference
-from components.settings import NAMESPACE, SettingsError
+from components.spec.asset_references import asset_reference
+from components.spec.settings import NAMESPACE, SettingsError
 
 # Raises the one line naming a file and what is wrong in it.
 Fail = Callable[[str], NoReturn]

@@ -20,7 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from components.settings import WorkspaceSettings
+from components.spec.settings import WorkspaceSettings
 
 SUFFIX_LENGTH = 6
 # Global names share their prefix with every other deployer of the project: 32 bits of hash

@@ -5,18 +5,18 @@ Application Insights, a Key Vault (RBAC, soft delete), a Storage account reachab
 Entra ID (TLS 1.2, HTTPS, no public blobs, no shared keys unless asked), an optional Container
 Registry without admin user, and the AML workspace with a system-assigned identity that reads
 its system datastores by identity, its managed network's outbound rules and, when it is closed
-to the internet, its private endpoint (components/network.py). The deploying principal gets
+to the internet, its private endpoint (components/infra/network.py). The deploying principal gets
 Storage Blob Data Contributor, so uploads work with shared keys off.
 
 Globally unique names (storage account, vault, registry) hash the subscription in
-(components/naming.py), so they are only known once the deployer's client config is. A stack
+(components/infra/naming.py), so they are only known once the deployer's client config is. A stack
 deployed before that scheme keeps the names it has: the derived name inputs are
 `ignore_changes`, so Pulumi compares against the name in the state and never replaces the
 account or vault for a new derived name; only a name set in `workspace.names` is applied to an
 existing resource (and replacing it is then what the user asked for).
 
 Purge on destroy (`workspace.purgeOnDestroy`): the workspace and the vault carry resource hooks
-from `components.teardown` that purge them when they are deleted, so a destroyed stack can be
+from `components.infra.teardown` that purge them when they are deleted, so a destroyed stack can be
 re-created under the same names at once; that module says how and why.
 """
 
@@ -36,11 +36,11 @@ from pulumi_azure_native import (
     storage,
 )
 
-from components import rbac
-from components.naming import AzureNames, derive_names, private_endpoint_name
-from components.network import EndpointPlan, workspace_private_endpoint
-from components.settings import OutboundRule, WorkspaceSettings
-from components.teardown import PurgeHooks
+from components.infra import rbac
+from components.infra.naming import AzureNames, derive_names, private_endpoint_name
+from components.infra.network import EndpointPlan, workspace_private_endpoint
+from components.infra.teardown import PurgeHooks
+from components.spec.settings import OutboundRule, WorkspaceSettings
 
 TYPE = "azureml-training:index:Workspace"
 STUDIO_URL = "https://ml.azure.com/?wsid={workspace_id}"

@@ -25,9 +25,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.asset_references import asset_reference
-from components.pipeline_specs import PipelineStep, component_field, step_code
-from components.validation import DefinitionError, Location, check_environment_variables, check_exists
+from components.spec.asset_references import asset_reference
+from components.spec.pipeline_specs import PipelineStep, component_field, step_code
+from components.spec.validation import DefinitionError, Location, check_environment_variables, check_exists
 
 _BINDING = re.compile(
     r"\$\{\{\s*parent\.(?:jobs\.(?P<step>[\w-]+)\.outputs\.(?P<step_output>[\w-]+)"

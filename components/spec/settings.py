@@ -47,7 +47,7 @@ def _check_name(value: str | None, pattern: str, rule: str) -> str | None:
 
 
 class ResourceNames(_Settings):
-    """Overrides for the names derived from project and stack (see components/naming.py)."""
+    """Overrides for the names derived from project and stack (see components/infra/naming.py)."""
 
     resource_group: str | None = None
     storage_account: str | None = None
@@ -383,7 +383,7 @@ class EndpointEntry(_FileEntry):
     """One entry of `azureml-training:endpoints`: a managedOnlineEndpoint YAML and the deployments behind it.
 
     `traffic` and `mirrorTraffic` map a deployment's name (from its YAML) to a percentage; they are
-    checked against the loaded YAMLs at preview (components/endpoint_specs.py).
+    checked against the loaded YAMLs at preview (components/spec/endpoint_specs.py).
     """
 
     deployments: Annotated[list[DeploymentEntry], Field(min_length=1)]

@@ -1,9 +1,9 @@
 """An AmlCompute cluster in the workspace, with its identity's data-plane roles.
 
 The cluster runs as a user-assigned identity of its own (`id-<workspace>-<cluster>`, see
-components/identity.py for why not its system-assigned one); that identity gets Storage Blob
+components/infra/identity.py for why not its system-assigned one); that identity gets Storage Blob
 Data Reader or Contributor (`storageRole`) on the workspace's storage account and AcrPull on
-its container registry when there is one (see components/rbac.py). The public SSH port is
+its container registry when there is one (see components/infra/rbac.py). The public SSH port is
 closed explicitly: the API's default, NotSpecified, leaves it open on clusters outside a VNet.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from components import rbac
-from components.identity import user_assigned_identity
-from components.naming import cluster_identity_name
-from components.settings import ComputeSettings
-from components.workspace import Workspace
+from components.infra import rbac
+from components.infra.identity import user_assigned_identity
+from components.infra.naming import cluster_identity_name
+from components.infra.workspace import Workspace
+from components.spec.settings import ComputeSettings
 
 TYPE = "azureml-training:index:ComputeCluster"
 

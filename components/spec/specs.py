@@ -18,10 +18,11 @@ from typing import Any
 
 import yaml
 
-from components.endpoint_specs import DeploymentSpec, EndpointSpec, default_traffic
-from components.local_paths import is_local
-from components.pipeline_checks import StackComponent, check_pipeline
-from components.pipeline_specs import (
+from components.provider.props import digest
+from components.spec.endpoint_specs import DeploymentSpec, EndpointSpec, default_traffic
+from components.spec.local_paths import is_local
+from components.spec.pipeline_checks import StackComponent, check_pipeline
+from components.spec.pipeline_specs import (
     LOCAL_JOB_TYPES,
     PipelineStep,
     declare_bare_outputs,
@@ -32,8 +33,7 @@ from components.pipeline_specs import (
     step_code,
     step_environments,
 )
-from components.provider.props import digest
-from components.settings import (
+from components.spec.settings import (
     ComponentEntry,
     DataEntry,
     DatastoreEntry,
@@ -44,8 +44,8 @@ from components.settings import (
     ModelEntry,
     SettingsError,
 )
-from components.spec_cache import SpecCache
-from components.validation import DefinitionError, Location, check_definition
+from components.spec.spec_cache import SpecCache
+from components.spec.validation import DefinitionError, Location, check_definition
 
 # Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
 SECRET_FIELDS = frozenset({"account_key", "sas_token", "client_secret", "connection_string", "key", "secret"})

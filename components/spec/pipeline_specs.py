@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.local_paths import is_local
+from components.spec.local_paths import is_local
 
 # Job types the local target runs; a pipeline step of another type (automl, spark, parallel,
 # data_transfer, import ...) needs Azure ML's service.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from components.pipeline_specs import PipelineStep, component_field
+from components.spec.pipeline_specs import PipelineStep, component_field
 
 # Top-level fields of a command or sweep job (or a sweep's `trial`) and why they do nothing here.
 _IGNORED = {

@@ -1,0 +1,1 @@
+"""Azure infrastructure as Pulumi component resources: workspace, compute, network, access."""

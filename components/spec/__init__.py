@@ -1,0 +1,1 @@
+"""The stack's declarations: settings and YAML files, loaded and checked before any resource."""
