@@ -185,8 +185,9 @@ class MlAssets(pulumi.ComponentResource):
             f"endpoint-{spec.name}", workspace=self._target.workspace, name=spec.name, definition=spec.definition, opts=self._opts()
         )
         deployments: dict[str, Deployment] = {}
-        # On Azure ML a replaced endpoint (a new auth_mode) takes its deployments and traffic with it: make them again too.
-        incarnation = None if self._local else EndpointProvider.incarnation(spec.definition)
+        # A replaced endpoint (a new auth_mode) takes its deployments and traffic with it, on Azure ML as in the local
+        # endpoint's folder: make them again too.
+        incarnation = EndpointProvider.incarnation(spec.definition)
         for deployment in spec.deployments:
             definition: dict[str, Any] = {k: v for k, v in deployment.definition.items() if k != "model"}
             depends_on: list[pulumi.Input[pulumi.Resource]] = [dependency_on(endpoint, self)]

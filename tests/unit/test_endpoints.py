@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.failed_dependencies import NOT_DEPLOYED
+from components.provider.providers import EndpointProvider
 from tests.unit.harness import REPO, Registered, Run, run_stack
 
 
@@ -71,3 +72,10 @@ def test_the_deployment_of_a_model_that_failed_is_skipped_and_the_outputs_say_so
     assert deployment.inputs["model"] == f"azureml:breast-cancer-classifier:{NOT_DEPLOYED}"
     assert failed.exports["endpoints"]["breast-cancer"]["deployments"] == {"blue": {"model": None}}
     assert failed.exports["endpoints"]["breast-cancer"]["scoringUri"] == "http://127.0.0.1:5001/score", "the endpoint is deployed"
+
+
+def test_locally_deployments_and_traffic_are_made_again_with_their_endpoint(run: Run) -> None:
+    """Replacing the local endpoint removes its folder, deployments' servers included: they carry its incarnation."""
+    incarnation = EndpointProvider.incarnation(one(run, "OnlineEndpoint").inputs["definition"])
+    assert one(run, "OnlineDeployment").inputs["endpoint_incarnation"] == incarnation
+    assert one(run, "OnlineEndpointTraffic").inputs["endpoint_incarnation"] == incarnation
