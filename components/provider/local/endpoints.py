@@ -1,4 +1,4 @@
-"""Online endpoints on this machine: a router per endpoint, a scoring server per deployment, no Docker.
+"""Online endpoints on this machine: a router per endpoint, azmlinfsrv per deployment (serving.py), no Docker.
 
 Each server is a long-lived local process kept the way a job's run is kept (process.py and
 supervisor.py): started in a session of its own so it outlives `pulumi up`, found again through
@@ -13,7 +13,6 @@ Pulumi secrets; on disk only their SHA-256 digests, for the router to compare wi
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 import shutil
@@ -21,6 +20,7 @@ import socket
 import sys
 import time
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
 
 from components.provider.backend import Outs, Props
@@ -31,15 +31,16 @@ from components.provider.local.layout import DEPLOYMENT_RECORD, ENDPOINT_RECORD,
 from components.provider.local.process import RunState, log_tail, run_state, running_in, start_process, stop_runs
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
+from components.provider.local.serving import Server, passed_environment, prepare_server
 from components.provider.local.workspace import LocalWorkspace
+from components.provider.props import digest
 
 KEYS = ("primary_key", "secondary_key")
 SERVER_LOG = "server.log"
-# Importing MLflow and loading a model takes seconds, many more on a busy machine.
+# Importing MLflow and loading a model takes seconds (azmlinfsrv's worker runs the scoring script's init() before it
+# answers), many more on a busy machine.
 _READY_SECONDS = 180.0
 _CODE_ROOT = Path(__file__).resolve().parents[3]
-# What a server needs of the deployer's environment: no credentials of the deployer's reach a process that outlives it.
-_PASSED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
 
 def put_endpoint(workspace: LocalWorkspace, props: Props) -> Outs:
@@ -48,7 +49,7 @@ def put_endpoint(workspace: LocalWorkspace, props: Props) -> Outs:
     keys = {key: props.get(key) or secrets.token_urlsafe(32) for key in KEYS}
     port = _port(folder / ENDPOINT_RECORD)
     write_record(folder / ENDPOINT_RECORD, {"name": name, "port": port, "key_digests": [key_digest(k) for k in keys.values()]})
-    _keep_serving(folder, "endpoint_router", port, f"endpoint {name}", str(folder))
+    _keep_routing(folder, port, f"endpoint {name}")
     return {**keys, **_endpoint_outs(port)}
 
 
@@ -57,7 +58,7 @@ def read_endpoint(workspace: LocalWorkspace, outs: Props) -> Outs | None:
     record = read_record(folder / ENDPOINT_RECORD)
     if record is None:
         return None
-    _keep_serving(folder, "endpoint_router", int(record["port"]), f"endpoint {outs['name']}", str(folder))
+    _keep_routing(folder, int(record["port"]), f"endpoint {outs['name']}")
     return _endpoint_outs(int(record["port"]))
 
 
@@ -69,36 +70,42 @@ def delete_endpoint(workspace: LocalWorkspace, outs: Props) -> None:
 
 
 def put_deployment(workspace: LocalWorkspace, props: Props) -> Outs:
-    """Serve the deployment's model: a new model (retraining) restarts the server on its port."""
-    from components.provider.local.models import model_folder  # the registry imports MLflow: only here
+    """Serve the deployment: a new model, code or definition restarts its server, on its port."""
+    from components.provider.local.models import model_files  # the registry imports MLflow: only here
 
     subject = f"deployment {props['endpoint_name']}/{props['name']}"
     folder = workspace.layout.deployment_dir(props["endpoint_name"], props["name"])
-    model_dir = model_folder(workspace, props["model"], subject)
+    model = model_files(workspace, props["model"], subject)
+    server = prepare_server(workspace.layout, props, model, folder, subject)
+    serves = {"model": props["model"], "model_dir": str(model[2]), "code_hash": props.get("code_hash"), "server": asdict(server)}
+    serves["definition"] = digest(props.get("definition") or {})
     record = read_record(folder / DEPLOYMENT_RECORD)
-    if record is not None and record.get("model_dir") != str(model_dir):
-        report(subject, f"serving {props['model']} instead of {record.get('model')}")
+    restart = record is not None and record.get("serves") != serves
+    if restart:
+        changed = f"{props['model']} instead of {record.get('model')}" if record.get("model") != props["model"] else "its new definition"
+        report(subject, f"serving {changed}")
         stop_runs(running_in(folder))
     port = _port(folder / DEPLOYMENT_RECORD)
-    _keep_serving(folder, "scoring_server", port, subject, str(model_dir))
+    _keep_serving(folder, server.command(port), server.environment(folder), Path(server.app_root), port, subject, restart)
     # Written once it answers: the router sends requests only to a deployment whose record exists.
-    write_record(folder / DEPLOYMENT_RECORD, {"name": props["name"], "port": port, "model": props["model"], "model_dir": str(model_dir)})
+    write_record(folder / DEPLOYMENT_RECORD, {"name": props["name"], "port": port, "model": props["model"], "serves": serves})
     return {"port": port}
 
 
 def read_deployment(workspace: LocalWorkspace, outs: Props) -> Outs | None:
     folder = workspace.layout.deployment_dir(outs["endpoint_name"], outs["name"])
     record = read_record(folder / DEPLOYMENT_RECORD)
-    if record is None:
+    if record is None or "serves" not in record:  # none, or one of a server of ours before azmlinfsrv: `up` makes it again
         return None
     subject = f"deployment {outs['endpoint_name']}/{outs['name']}"
-    _keep_serving(folder, "scoring_server", int(record["port"]), subject, str(record["model_dir"]))
-    return {"port": int(record["port"])}
+    server, port = Server(**record["serves"]["server"]), int(record["port"])
+    _keep_serving(folder, server.command(port), server.environment(folder), Path(server.app_root), port, subject)
+    return {"port": port}
 
 
 def delete_deployment(workspace: LocalWorkspace, outs: Props) -> None:
     folder = workspace.layout.deployment_dir(outs["endpoint_name"], outs["name"])
-    (folder / DEPLOYMENT_RECORD).unlink(missing_ok=True)  # the router stops sending it requests first
+    (folder / DEPLOYMENT_RECORD).unlink(missing_ok=True)  # the router sends it no more requests first
     stop_runs(running_in(folder))
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -132,17 +139,25 @@ def _port(record: Path) -> int:
         return int(probe.getsockname()[1])
 
 
-def _keep_serving(folder: Path, module: str, port: int, subject: str, *arguments: str) -> None:
-    """Start the server under its supervisor unless it still runs; return once it answers."""
+def _keep_routing(folder: Path, port: int, subject: str) -> None:
+    """The endpoint's router, in the stack's Python."""
+    command = f"exec {shlex.join([sys.executable, '-m', 'components.provider.local.endpoint_router', str(folder), str(port)])}"
+    _keep_serving(folder, command, {**passed_environment(), "PYTHONPATH": str(_CODE_ROOT)}, folder, port, subject)
+
+
+def _keep_serving(
+    folder: Path, command: str, environment: dict[str, str], cwd: Path, port: int, subject: str, stopped_here: bool = False
+) -> None:
+    """Start the server under its supervisor unless it still runs (`stopped_here`: this call's caller stopped it);
+    return once it answers."""
     if run_state(folder) is RunState.RUNNING:
         return
-    if (folder / SERVER_LOG).exists():
+    if (folder / SERVER_LOG).exists() and not stopped_here:
         report(subject, f"its server had stopped; starting it again on port {port}")
-    command = shlex.join([sys.executable, "-m", f"components.provider.local.{module}", *arguments, str(port)])
-    environment = {name: os.environ[name] for name in _PASSED_ENVIRONMENT if name in os.environ}
-    environment["PYTHONPATH"] = str(_CODE_ROOT)
-    start_process(f"exec {command}", folder, environment, folder / SERVER_LOG, None, folder)
+    started = time.monotonic()
+    start_process(command, cwd, environment, folder / SERVER_LOG, None, folder)
     _wait_until_answering(folder, port, subject)
+    report(subject, f"answering on port {port} after {time.monotonic() - started:.1f} s")
 
 
 def _wait_until_answering(folder: Path, port: int, subject: str) -> None:

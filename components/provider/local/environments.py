@@ -24,7 +24,7 @@ from components.provider.local.layout import Layout
 from components.provider.local.progress import report, warn
 from components.provider.local.records import latest_record, read_record, write_record
 from components.provider.local.references import is_asset_reference, parse_asset_reference
-from components.provider.local.venvs import VenvSpec, ensure_venv, find_interpreter
+from components.provider.local.venvs import VenvSpec, ensure_venv, find_interpreter, read_spec
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,31 @@ def stack_python() -> PythonEnv:
 
 def build_environment(definition: Mapping[str, Any], base_dir: Path, subject: str) -> PythonEnv:
     """The environment's virtualenv (cached), or the stack's interpreter when it has no conda file."""
-    conda = _conda_file(definition, base_dir, subject)
-    if conda is None:
+    spec = definition_spec(definition, base_dir, subject)
+    if spec is None:
         what = "a Docker build context" if definition.get("build") else "an image without a conda file"
         warn(subject, f"{what} cannot be reproduced on this machine: its jobs run in the stack's own Python ({sys.executable})")
         return stack_python()
+    return built(spec, subject)
+
+
+def built(spec: VenvSpec, subject: str) -> PythonEnv:
+    venv = ensure_venv(spec, subject)
+    return PythonEnv(str(venv / "bin" / "python"), str(venv))
+
+
+def definition_spec(definition: Mapping[str, Any], base_dir: Path, subject: str) -> VenvSpec | None:
+    """What an environment definition's virtualenv holds; None when it has no conda file."""
+    conda = _conda_file(definition, base_dir, subject)
+    return None if conda is None else conda_spec(conda, subject)
+
+
+def conda_spec(conda: Mapping[str, Any], subject: str) -> VenvSpec:
+    """What a conda file's virtualenv holds: its Python packages, on the interpreter it asks for."""
     deps = python_dependencies(conda)
     for note in deps.notes:
         warn(subject, note)
-    spec = VenvSpec(find_interpreter(deps.python, subject), deps.requirements, deps.pip)
-    venv = ensure_venv(spec, subject)
-    return PythonEnv(str(venv / "bin" / "python"), str(venv))
+    return VenvSpec(find_interpreter(deps.python, subject), deps.requirements, deps.pip)
 
 
 def put_environment(layout: Layout, props: Props) -> Outs:
@@ -83,12 +97,21 @@ def resolve_environment(layout: Layout, environment: Any, base_dir: Path, subjec
     if not isinstance(environment, str) or not environment:
         raise InvalidDefinitionError(f"{subject} names no environment")
     if environment.startswith("azureml://registries/") or _is_curated(environment):
-        warn(subject, f"{environment} is an Azure ML curated or registry environment: the job runs in the stack's own Python")
+        warn(subject, f"{environment} is an Azure ML curated or registry environment: it runs in the stack's own Python")
         return stack_python()
     if not is_asset_reference(environment):
         raise InvalidDefinitionError(f"{subject}: environment {environment!r} is not an azureml: reference or an inline environment")
     record = _asset_record(layout, environment, subject)
     return PythonEnv(record["python"], record.get("venv"))
+
+
+def environment_spec(layout: Layout, environment: Any, base_dir: Path, subject: str) -> VenvSpec | None:
+    """What the virtualenv of an `environment` (as `resolve_environment` takes it) holds; None for one that runs in the
+    stack's own Python here (curated, a registry's, an image without a conda file)."""
+    if isinstance(environment, Mapping):
+        return definition_spec(environment, base_dir, subject)
+    python = resolve_environment(layout, environment, base_dir, subject)
+    return None if python.venv is None else read_spec(Path(python.venv))
 
 
 def environment_identity(layout: Layout, environment: Any, base_dir: Path, subject: str) -> Any:

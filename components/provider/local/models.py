@@ -146,8 +146,8 @@ def _outs(version: ModelVersion) -> Outs:
     return {"version": str(version.version), "uri": f"models:/{version.name}/{version.version}"}
 
 
-def model_folder(workspace: LocalWorkspace, reference: str, subject: str) -> Path:
-    """The files of the version an `azureml:<name>:<version>` (or `@latest`) reference names."""
+def model_files(workspace: LocalWorkspace, reference: str, subject: str) -> tuple[str, str, Path]:
+    """The name, version and files of the version an `azureml:<name>:<version>` (or `@latest`) reference names."""
     wanted = parse_asset_reference(reference, subject)
     if wanted.version is not None:
         version = _get(workspace, wanted.name, wanted.version)
@@ -156,4 +156,4 @@ def model_folder(workspace: LocalWorkspace, reference: str, subject: str) -> Pat
         version = max((v for v in versions if v.current_stage != _ARCHIVED_STAGE), key=lambda v: int(v.version), default=None)
     if version is None:
         raise NotFoundLocallyError(f"{subject}: model {reference} is not registered in this workspace")
-    return Path(version.source)
+    return wanted.name, str(version.version), Path(version.source)

@@ -123,7 +123,9 @@ def stop_runs(folders: list[Path]) -> None:
                 os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + _STOP_WAIT_SECONDS
     for folder in folders:
-        while run_state(folder) is RunState.RUNNING and time.monotonic() < deadline:
+        # Until the lock is let go, not only until the exit record appears: the supervisor writes that just before it
+        # exits, and a run started again in this folder (a server, on its port) needs the lock.
+        while _is_held(folder / supervisor.LOCK_FILE) and time.monotonic() < deadline:
             time.sleep(0.1)
 
 

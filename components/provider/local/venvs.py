@@ -9,6 +9,7 @@ are relocatable so the rename keeps their scripts working.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import platform
 import shutil
@@ -90,6 +91,13 @@ def ensure_venv(spec: VenvSpec, subject: str, cache: Path | None = None) -> Path
             _discard_leftovers(cache, final, subject)
             _build(spec, final, subject)
     return final
+
+
+def read_spec(venv: Path) -> VenvSpec:
+    """What a cached virtualenv was built from, as its marker records it."""
+    recorded = json.loads((venv / MARKER).read_text())
+    interpreter = Interpreter(**recorded["interpreter"])
+    return VenvSpec(interpreter, tuple(recorded["requirements"]), bool(recorded["pip"]))
 
 
 def is_complete(venv: Path) -> bool:

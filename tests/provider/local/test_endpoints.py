@@ -7,6 +7,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,46 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
+SCORE_PY = '''\
+"""A scoring script of the user's: init() and run(), as on Azure ML."""
+import json
+import os
+
+import yaml
+from helper import total
+
+
+def init():
+    global flavors
+    with open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "MLmodel")) as mlmodel:
+        flavors = sorted(yaml.safe_load(mlmodel)["flavors"])
+
+
+def run(raw_data):
+    rows = json.loads(raw_data)["rows"]
+    return {"totals": [total(row) for row in rows], "flavors": flavors, "greeting": os.environ["GREETING"]}
+'''
+
+
+def code_deployment_props(workspace: dict[str, Any], model: str, code: Path) -> dict[str, Any]:
+    """A code deployment of the tiny model: the user's score.py (and a module beside it), in the model's own environment."""
+    (code / "src").mkdir(parents=True)
+    (code / "src" / "score.py").write_text(SCORE_PY)
+    (code / "src" / "helper.py").write_text("def total(row):\n    return sum(row)\n")
+    environment = {"image": "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference", "conda_file": "model/conda.yaml"}
+    definition = {
+        "instance_count": 1,
+        "code_configuration": {"code": "src", "scoring_script": "score.py"},
+        "environment": environment,
+        "environment_variables": {"GREETING": "hello"},
+    }
+    return {**deployment_props(workspace, "custom", model), "definition": definition, "base_dir": str(code), "code_hash": "1"}
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Endpoint `scorer` with deployments blue and green (80/20) of the tiny model; every server stopped afterwards."""
+    """Endpoint `scorer`: deployments blue and green (80/20) of the tiny model, and `custom`, a code deployment of it
+    without traffic; started at once, as the engine starts them; every server stopped afterwards."""
     root = tmp_path_factory.mktemp("serving")
     workspace = workspace_props(root / "workspace")
     create_store(Layout(workspace["root"]))
@@ -86,8 +124,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         endpoint_props = {"workspace": workspace, "name": "scorer", "definition": {"auth_mode": "key"}}
         endpoint = {**endpoint_props, **backend.put_endpoint(endpoint_props)}
-        for name in ("blue", "green"):
-            backend.put_deployment(deployment_props(workspace, name, model))
+        deployments = [deployment_props(workspace, name, model) for name in ("blue", "green")]
+        deployments.append(code_deployment_props(workspace, model, root))
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(backend.put_deployment, deployments))
         backend.put_traffic({"workspace": workspace, "name": "scorer", "traffic": {"blue": 80, "green": 20}, "mirror_traffic": {}})
         yield Served(backend, workspace, endpoint)
     finally:
@@ -112,7 +152,22 @@ def test_without_a_key_the_endpoint_answers_401(served: Served) -> None:
 def test_a_body_without_input_data_is_a_400(served: Served) -> None:
     status, answer, _ = post(served.endpoint["scoring_uri"], {"data": ROWS}, keyed(served))
     assert status == 400
-    assert "input_data" in answer["error"]
+    assert "input_data" in answer["message"]
+
+
+def test_a_code_deployment_runs_the_users_scoring_script_under_azmlinfsrv(served: Served) -> None:
+    headers = keyed(served, **{"azureml-model-deployment": "custom"})
+    status, answer, _ = post(served.endpoint["scoring_uri"], {"rows": [[1, 2], [3, 4]]}, headers)
+    assert (status, answer) == (200, {"totals": [3, 7], "flavors": ["python_function", "sklearn"], "greeting": "hello"})
+
+
+def test_the_server_answers_azmlinfsrvs_routes_on_loopback_only(served: Served) -> None:
+    record = json.loads((Layout(served.workspace["root"]).deployment_dir("scorer", "blue") / "deployment.json").read_text())
+    with urllib.request.urlopen(f"http://127.0.0.1:{record['port']}/swagger.json", timeout=30) as answer:
+        assert (json.loads(answer.read())["swagger"], answer.headers["x-ms-server-version"][:11]) == ("2.0", "azmlinfsrv/")
+    listening = [line.split()[1] for line in Path("/proc/net/tcp").read_text().splitlines()[1:] if line.split()[3] == "0A"]
+    assert f"0100007F:{record['port']:04X}" in listening, "listening on 127.0.0.1"
+    assert not any(address.endswith(f":{record['port']:04X}") and address != f"0100007F:{record['port']:04X}" for address in listening)
 
 
 def test_the_deployment_header_picks_the_deployment(served: Served) -> None:
