@@ -102,8 +102,6 @@ def _check_deployment(endpoint: EndpointSpec, deployment: DeploymentSpec, model_
     if named is not None and named != endpoint.name:
         fail(f"endpoint_name: {named!r} is not the endpoint it is listed under ({endpoint.name!r}, {endpoint.file})")
     _check_compute_type(endpoint, deployment, fail)
-    if local and not deployment.no_code:
-        fail("code_configuration/environment: the local target serves MLflow no-code deployments only for now (no code, no environment)")
     model = deployment.definition.get("model")
     reference = asset_reference(model)
     if model is None:

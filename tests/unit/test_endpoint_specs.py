@@ -103,13 +103,13 @@ def test_locally_a_deployment_serves_a_model_of_the_stack(project: Path) -> None
     )
 
 
-def test_locally_a_code_deployment_is_refused(project: Path) -> None:
+def test_locally_a_code_deployment_passes(project: Path) -> None:
     write(project, "jobs/src/score.py", "def init(): pass\n")
-    code = {"code_configuration": {"code": "../src", "scoring_script": "score.py"}, "environment": "azureml:py@latest"}
+    write(project, "jobs/endpoints/conda.yml", {"dependencies": ["python=3.11", {"pip": ["scikit-learn"]}]})
+    environment = {"image": "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference", "conda_file": "conda.yml"}
+    code = {"code_configuration": {"code": "../src", "scoring_script": "score.py"}, "environment": environment}
     write(project, "jobs/endpoints/blue.yml", {**BLUE, **code})
-    assert refusal(project, serving()).startswith(
-        "jobs/endpoints/blue.yml: code_configuration/environment: the local target serves MLflow no-code deployments only for now"
-    )
+    check_stack(serving(), "local", project)
 
 
 def test_locally_keys_authenticate(project: Path) -> None:
