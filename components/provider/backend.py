@@ -85,3 +85,15 @@ def open_backend(workspace: Props) -> Backend:
 
         return AzureBackend(workspace)
     raise ValueError(f"unknown workspace target {target!r}")
+
+
+def server_stopped(workspace: Props, endpoint: str, deployment: str | None = None) -> bool:
+    """Whether the server this machine keeps for an endpoint (its router) or one of its deployments has stopped.
+
+    For `diff`: files only, no network (see local/liveness.py). Only the local target keeps servers of its own.
+    """
+    if workspace.get("target") != "local":
+        return False
+    from components.provider.local.liveness import server_stopped as local_server_stopped
+
+    return local_server_stopped(workspace, endpoint, deployment)

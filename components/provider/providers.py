@@ -25,9 +25,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.provider.backend import Backend, Outs, Props, open_backend
+from components.provider.backend import Backend, Outs, Props, open_backend, server_stopped
 from components.provider.failures import OPERATIONS, reported
 from components.provider.host_threads import widen_serving_pool
+from components.provider.messages import say
 from components.provider.props import (
     UNKNOWN,
     azure_name,
@@ -295,7 +296,28 @@ class ModelProvider(AssetProvider):
         return backend(news).register_model({**news, "version": olds.get("version")})
 
 
-class EndpointProvider(AssetProvider):
+class _ServedProvider(AssetProvider):
+    """An endpoint or deployment: an unchanged one whose local server died is updated, which starts it again.
+
+    `pulumi up` diffs every resource but reads none (unless `--refresh`), so the diff is where a dead server is
+    noticed; it asks the server's files only (backend.server_stopped: no network), and a live one changes nothing.
+    """
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = super().diff(_id, olds, news)
+        if not result.changes and server_stopped(olds["workspace"], *self.served(olds)):
+            kind = type(self).__name__.removesuffix("Provider").lower()
+            say(f"{kind} {self.identity(olds)}: its server on this machine is not running; an update starts it again")
+            result.changes = True
+        return result
+
+    @staticmethod
+    def served(state: Props) -> tuple[str, str | None]:
+        """The endpoint, and the deployment (None for the endpoint itself)."""
+        raise NotImplementedError
+
+
+class EndpointProvider(_ServedProvider):
     """An online endpoint. Its keys are made once, by the backend, and kept by updates (a new description, say)."""
 
     inputs = frozenset({"workspace", "name", "definition"})
@@ -308,6 +330,10 @@ class EndpointProvider(AssetProvider):
         return backend(news).put_endpoint({**news, **{key: olds[key] for key in self.keys if olds.get(key)}})
 
     @staticmethod
+    def served(state: Props) -> tuple[str, str | None]:
+        return state["name"], None
+
+    @staticmethod
     def incarnation(definition: Mapping[str, Any]) -> str:
         """Which endpoint this is: the fields a change of which makes another endpoint (all but the mutable ones).
 
@@ -316,7 +342,7 @@ class EndpointProvider(AssetProvider):
         return digest({k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition})
 
 
-class DeploymentProvider(AssetProvider):
+class DeploymentProvider(_ServedProvider):
     """A deployment behind an endpoint. As on Azure ML, a new model or definition updates it in place."""
 
     inputs = frozenset({"workspace", "endpoint_name", "name", "model", "definition", "base_dir", "code_hash", "endpoint_incarnation"})
@@ -330,6 +356,10 @@ class DeploymentProvider(AssetProvider):
     @staticmethod
     def identity(state: Outs) -> str:
         return f"{state['endpoint_name']}/{state['name']}"
+
+    @staticmethod
+    def served(state: Props) -> tuple[str, str | None]:
+        return state["endpoint_name"], state["name"]
 
 
 class TrafficProvider(AssetProvider):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -307,9 +310,54 @@ def test_an_endpoints_description_updates_in_place_and_its_auth_mode_replaces_it
     assert EndpointProvider().diff("scorer", ENDPOINT, token).replaces == ["definition.auth_mode"]
 
 
-def test_an_endpoints_keys_are_outputs_never_compared() -> None:
-    olds = {**ENDPOINT, "primary_key": "k1", "secondary_key": "k2", "scoring_uri": "http://127.0.0.1:1/score"}
-    assert not EndpointProvider().diff("scorer", olds, ENDPOINT).changes
+def serving_from(root: Path, *folders: str) -> dict[str, Any]:
+    """A local workspace under `root` whose servers in `folders` (below endpoints/) run: this process stands for them."""
+    from components.provider.local.supervisor import process_start_time
+
+    for folder in folders:
+        (root / "endpoints" / folder).mkdir(parents=True)
+        record = {"pid": os.getpid(), "start_time": process_start_time(os.getpid())}
+        (root / "endpoints" / folder / "process.json").write_text(json.dumps(record))
+    return {**WORKSPACE, "root": str(root)}
+
+
+def test_an_endpoints_keys_are_outputs_never_compared(tmp_path: Path) -> None:
+    endpoint = {**ENDPOINT, "workspace": serving_from(tmp_path, "scorer")}
+    olds = {**endpoint, "primary_key": "k1", "secondary_key": "k2", "scoring_uri": "http://127.0.0.1:1/score"}
+    assert not EndpointProvider().diff("scorer", olds, endpoint).changes
+
+
+def test_an_unchanged_local_deployment_or_endpoint_whose_server_died_is_updated(tmp_path: Path) -> None:
+    """`up` diffs but does not read: the diff notices a dead server from its files, and the update starts it again."""
+    workspace = serving_from(tmp_path, "scorer", "scorer/deployments/blue")
+    deployment, endpoint = {**DEPLOYMENT, "workspace": workspace}, {**ENDPOINT, "workspace": workspace}
+    assert not DeploymentProvider().diff("scorer/blue", deployment, deployment).changes
+    (tmp_path / "endpoints/scorer/deployments/blue" / "process.json").write_text(json.dumps({"pid": os.getpid(), "start_time": "0"}))
+    died = DeploymentProvider().diff("scorer/blue", deployment, deployment)
+    assert (died.changes, died.replaces) == (True, [])
+    assert not EndpointProvider().diff("scorer", endpoint, endpoint).changes
+    (tmp_path / "endpoints/scorer" / "process.json").unlink()
+    assert EndpointProvider().diff("scorer", endpoint, endpoint).changes
+
+
+def test_the_diff_of_an_unchanged_local_deployment_reads_files_only() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from components.provider import providers
+        workspace = {"target": "local", "root": "/nonexistent/stack", "concurrency": 1, "stack": "test"}
+        deployment = {"workspace": workspace, "endpoint_name": "scorer", "name": "blue", "model": "azureml:m:1", "definition": {}}
+        assert providers.DeploymentProvider().diff("id", deployment, deployment).changes
+        print(sorted(m for m in sys.modules if m.startswith(("azure", "mlflow", "components.provider.local.backend"))))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_azure_endpoints_are_never_asked_for_a_local_server() -> None:
+    azure = {"target": "azure", "subscription_id": "s", "resource_group": "rg", "workspace_name": "ws"}
+    assert not EndpointProvider().diff("scorer", {**ENDPOINT, "workspace": azure}, {**ENDPOINT, "workspace": azure}).changes
 
 
 def test_traffic_updates_in_place() -> None:

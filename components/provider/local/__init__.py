@@ -15,4 +15,7 @@ Imported only when a resource's workspace is local (see `backend.open_backend`).
   how a run is prepared, interpolated, sampled, tracked, started and pooled; `supervisor.py`: the
   keeper of each run's process, which outlives a killed deployment so that the next one adopts the run.
 - `models.py`: models registered from job outputs.
+- `endpoints.py`, `endpoint_router.py`, `serving.py`, `inference/`, `liveness.py`: online endpoints: a keyed
+  router per endpoint, azmlinfsrv per deployment in the deployment's (or the model's) environment with the
+  scoring script it runs, and whether their servers still run (what `diff` asks).
 """

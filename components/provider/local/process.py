@@ -112,13 +112,21 @@ def running_in(folder: Path) -> list[Path]:
     return [lock.parent for lock in folder.rglob(supervisor.LOCK_FILE) if run_state(lock.parent) is RunState.RUNNING]
 
 
+def supervisor_pid(folder: Path) -> int | None:
+    """The pid of the run's supervisor while it lives, as its record says; None once it is gone. Reads files only."""
+    record = read_record(folder / supervisor.PROCESS_RECORD) or {}
+    pid = record.get("pid")
+    # The pid is this run's supervisor only if it started when the record says (pids are reused).
+    if pid and record.get("start_time") == supervisor.process_start_time(pid):
+        return int(pid)
+    return None
+
+
 def stop_runs(folders: list[Path]) -> None:
     """Stop these runs deliberately (their supervisors SIGTERM the commands) and wait until they have let go."""
     for folder in folders:
-        record = read_record(folder / supervisor.PROCESS_RECORD) or {}
-        pid = record.get("pid")
-        # The pid is this run's supervisor only if it started when the record says (pids are reused).
-        if pid and record.get("start_time") == supervisor.process_start_time(pid):
+        pid = supervisor_pid(folder)
+        if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + _STOP_WAIT_SECONDS
