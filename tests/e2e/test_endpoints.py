@@ -101,8 +101,9 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
 
     stop_local_processes(project)  # as a reboot would: every server gone
     assert refuses_connections(endpoint["scoringUri"])
-    stack.refresh()
-    assert score(endpoint["scoringUri"], key) == (200, [0, 1, 0]), "refresh started them again, on the same port"
+    assert stack.preview().change_summary["update"] == 2, "the endpoint's router and the deployment's server"
+    stack.up()
+    assert score(endpoint["scoringUri"], key) == (200, [0, 1, 0]), "a plain up started them again, on the same port"
     assert set(stack.preview().change_summary) == {"same"}
 
     script = project / "jobs" / "tiny" / "train.py"
@@ -120,6 +121,16 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
     assert described.summary.resource_changes == {"same": described.summary.resource_changes["same"], "update": 1}
     assert described.outputs["endpointKeys"].value["tiny-scorer"] == key, "an update keeps the keys"
     assert score(endpoint["scoringUri"], key) == (200, [1, 0, 1])
+
+    # Another endpoint (here a changed network setting; on Azure ML a new auth_mode too) removes the old one's
+    # folder with its deployments' servers: the deployment and traffic are made again with it.
+    (project / "jobs/endpoints/tiny.yml").write_text(
+        yaml.safe_dump({**FILES["jobs/endpoints/tiny.yml"], "public_network_access": "disabled"})
+    )
+    remade = stack.up()
+    assert remade.summary.resource_changes["replace"] == 3
+    endpoint = remade.outputs["endpoints"].value["tiny-scorer"]
+    assert score(endpoint["scoringUri"], remade.outputs["endpointKeys"].value["tiny-scorer"]) == (200, [1, 0, 1])
 
     stack.destroy()
     assert refuses_connections(endpoint["scoringUri"])
