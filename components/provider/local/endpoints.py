@@ -40,6 +40,8 @@ SERVER_LOG = "server.log"
 # Importing MLflow and loading a model takes seconds (azmlinfsrv's worker runs the scoring script's init() before it
 # answers), many more on a busy machine.
 _READY_SECONDS = 180.0
+# azmlinfsrv follows a failed init()'s traceback with the model folder's listing and gunicorn's farewell.
+_LOG_TAIL_LINES = 40
 _CODE_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -164,7 +166,9 @@ def _wait_until_answering(folder: Path, port: int, subject: str) -> None:
     deadline = time.monotonic() + _READY_SECONDS
     while time.monotonic() < deadline:
         if run_state(folder) is not RunState.RUNNING:
-            raise LocalTargetError(f"{subject}: its server exited before it answered on port {port}.\n{log_tail(folder / SERVER_LOG)}")
+            raise LocalTargetError(
+                f"{subject}: its server exited before it answered on port {port}.\n{log_tail(folder / SERVER_LOG, _LOG_TAIL_LINES)}"
+            )
         try:
             with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/", timeout=5):
                 return
@@ -172,4 +176,4 @@ def _wait_until_answering(folder: Path, port: int, subject: str) -> None:
             time.sleep(0.2)
     stop_runs([folder])
     why = f"its server did not answer on port {port} within {_READY_SECONDS:.0f} s"
-    raise LocalTargetError(f"{subject}: {why}.\n{log_tail(folder / SERVER_LOG)}")
+    raise LocalTargetError(f"{subject}: {why}.\n{log_tail(folder / SERVER_LOG, _LOG_TAIL_LINES)}")

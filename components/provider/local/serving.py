@@ -60,8 +60,12 @@ class Server:
 
     def environment(self, folder: Path) -> dict[str, str]:
         """The deployment's variables, then azmlinfsrv's: its app root, and a home of its own as in a container
-        (gunicorn keeps its control socket there, one per server)."""
-        return {**passed_environment(), **self.environment_variables, "AML_APP_ROOT": self.app_root, "HOME": str(folder)}
+        (gunicorn keeps its control socket there, one per server); the environment's programs come first on PATH."""
+        passed = passed_environment()
+        path = os.pathsep.join(filter(None, [str(Path(self.python).parent), passed.get("PATH")]))
+        variables = {**passed, **self.environment_variables, "AML_APP_ROOT": self.app_root, "HOME": str(folder), "PATH": path}
+        # Unbuffered, so that its log reads in order: azmlinfsrv prints its settings, gunicorn logs to stderr.
+        return {**variables, "PYTHONUNBUFFERED": "1"}
 
 
 def passed_environment() -> dict[str, str]:

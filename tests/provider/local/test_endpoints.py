@@ -20,6 +20,7 @@ from mlflow.models import infer_signature
 from sklearn.linear_model import LogisticRegression
 
 from components.provider.local.backend import LocalBackend
+from components.provider.local.errors import LocalTargetError
 from components.provider.local.layout import Layout
 from components.provider.local.process import running_in, stop_runs
 from components.provider.local.tracking import create_store
@@ -159,6 +160,17 @@ def test_a_code_deployment_runs_the_users_scoring_script_under_azmlinfsrv(served
     headers = keyed(served, **{"azureml-model-deployment": "custom"})
     status, answer, _ = post(served.endpoint["scoring_uri"], {"rows": [[1, 2], [3, 4]]}, headers)
     assert (status, answer) == (200, {"totals": [3, 7], "flavors": ["python_function", "sklearn"], "greeting": "hello"})
+
+
+def test_a_scoring_script_whose_init_fails_fails_the_deployment_message_first(served: Served, tmp_path: Path) -> None:
+    props = code_deployment_props(served.workspace, "azureml:tiny:1", tmp_path)
+    (tmp_path / "src" / "score.py").write_text("def init():\n    raise ValueError('no model here')\n\n\ndef run(raw_data):\n    pass\n")
+    (tmp_path / "model").symlink_to(Path(served.workspace["root"]).parent / "model")
+    with pytest.raises(LocalTargetError) as failed:
+        served.backend.put_deployment({**props, "name": "broken"})
+    message = str(failed.value)
+    assert message.startswith("deployment scorer/broken: its server exited before it answered on port ")
+    assert "ValueError: no model here" in message
 
 
 def test_the_server_answers_azmlinfsrvs_routes_on_loopback_only(served: Served) -> None:
