@@ -82,7 +82,7 @@ def prepare_server(layout: Layout, props: Props, model: tuple[str, str, Path], f
     _link(model_dir, files)
     app_root, entry_script = _scoring_script(layout, definition, base_dir, folder, subject)
     variables = {str(k): str(v) for k, v in (definition.get("environment_variables") or {}).items()}
-    python = built(_with_inference_server(_environment(layout, definition, base_dir, files, subject)), subject).python
+    python = built(with_inference_server(_environment(layout, definition, base_dir, files, subject)), subject).python
     return Server(python, str(entry_script), str(app_root), str(model_dir), variables)
 
 
@@ -108,7 +108,7 @@ def model_environment(files: Path, subject: str) -> VenvSpec | None:
     return None
 
 
-def _with_inference_server(spec: VenvSpec) -> VenvSpec:
+def with_inference_server(spec: VenvSpec) -> VenvSpec:
     """The environment and the inference server, unless it names its own (its pin wins, as in its image on Azure ML)."""
     if any(canonical_name(line) == canonical_name(INFERENCE_SERVER) for line in spec.requirements if not line.startswith("-")):
         return spec

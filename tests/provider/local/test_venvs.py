@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.provider.local.errors import EnvironmentBuildError
-from components.provider.local.venvs import MARKER, VenvSpec, ensure_venv, find_interpreter, is_complete, stack_interpreter
+from components.provider.local.venvs import MARKER, VenvSpec, ensure_venv, find_interpreter, is_complete, read_spec, stack_interpreter
 
 EMPTY = VenvSpec(stack_interpreter(), (), pip=False)
 # A tiny pure-Python package the stack already has, so uv's cache serves it.
@@ -29,6 +29,11 @@ def test_the_same_content_reuses_the_cached_virtualenv(cache: Path, capsys: pyte
     assert ensure_venv(EMPTY, "environment e", cache) == first
     assert (first / MARKER).stat().st_mtime_ns == built
     assert "installing" not in capsys.readouterr().err
+
+
+def test_a_virtualenv_says_what_it_was_built_from(cache: Path) -> None:
+    """A deployment's environment is an environment asset's content plus the inference server: read back from its marker."""
+    assert read_spec(ensure_venv(SIX, "environment e", cache)) == SIX
 
 
 def test_changed_content_gets_a_new_virtualenv(cache: Path) -> None:
