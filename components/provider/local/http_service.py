@@ -1,6 +1,7 @@
-"""What the local endpoint's router and its deployments' scoring servers share: loopback HTTP with JSON bodies.
+"""The local endpoint's router's HTTP: loopback only, JSON bodies.
 
-Only the standard library: both run as scripts of their own, under supervisor.py.
+Only the standard library: the router runs as a script of its own, under supervisor.py. (A deployment's server is
+azmlinfsrv, which inference/loopback_server.py holds to the same loopback address.)
 """
 
 from __future__ import annotations
