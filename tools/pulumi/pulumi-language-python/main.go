@@ -1,8 +1,9 @@
 // Command pulumi-language-python is a small Python language host for the Pulumi
 // engine. The upstream host (sdk/python/cmd/pulumi-language-python) is a separate
 // Go module that the module proxy does not serve, so we ship our own: it covers
-// what a pip/virtualenv project needs (run the program, report the interpreter)
-// and leaves code generation, packing and plugin discovery unimplemented.
+// what a pip/virtualenv project needs (run the program, report the interpreter,
+// run a Python policy pack: policy.go) and leaves code generation, packing and
+// plugin discovery unimplemented.
 //
 // The program itself is run by the `pulumi-language-python-exec` script from the
 // sdk/v3 module, which must sit next to this binary.
@@ -101,7 +102,7 @@ func main() {
 }
 
 type pythonHost struct {
-	// Methods we don't need (codegen, Pack, Link, RunPlugin, ...) answer
+	// Methods we don't need (codegen, Pack, Link, ...) answer
 	// Unimplemented, which the engine treats as "not supported".
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
