@@ -41,7 +41,8 @@ def is_job(resource_type: str, props: Mapping[str, Any]) -> bool:
 
 def is_online_deployment(resource_type: str, props: Mapping[str, Any]) -> bool:
     """An online deployment: its YAML body (without `model`) is `definition`."""
-    return is_dynamic(resource_type) and set(props) >= _DEPLOYMENT_INPUTS and "key" not in props
+    keys = set(props)  # the keys only: `in` would read values, which may not be known yet
+    return is_dynamic(resource_type) and keys >= _DEPLOYMENT_INPUTS and "key" not in keys
 
 
 def aml_cluster(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -36,8 +36,9 @@ def _resource_tags(args: ResourceValidationArgs, config: Mapping[str, Any]) -> I
     tags = known(args.props, "tags", unknown=UNKNOWN)
     if tags is UNKNOWN:
         return  # decided once the values it is made of are known
-    # A tag whose value is not known yet counts as there.
-    missing = [tag for tag in config.get("requiredTags") or [] if tag not in mapping(tags) or not known(tags, tag, unknown=UNKNOWN)]
+    # A tag whose value is not known yet counts as there. (`in` would read the value: the keys are always known.)
+    present = set(mapping(tags))
+    missing = [tag for tag in config.get("requiredTags") or [] if tag not in present or not known(tags, tag, unknown=UNKNOWN)]
     if missing:
         yield f"{args.resource_type.split(':', 1)[1]} {args.name} has no {', '.join(missing)} tag; add it to workspace.tags"
 
