@@ -43,6 +43,7 @@ func (h *pythonHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc
 	if err != nil {
 		return err
 	}
+	py.declaredIn = "PulumiPolicy.yaml"
 	if err := py.validate(); err != nil {
 		return err
 	}
