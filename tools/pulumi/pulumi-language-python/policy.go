@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -32,7 +34,8 @@ import (
 //     dry-run flag and config reach the pack as PULUMI_* variables (pulumi_policy reads them), then
 //     forwards every call to the pack.
 //
-// Other plugin kinds (Python resource providers as plugins) are not something this project runs.
+// Other plugin kinds (Python resource providers as plugins), and packs without a __main__.py (which
+// upstream runs as buildable packages through pulumi.run.plugin), are not something this project runs.
 func (h *pythonHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
 	if req.GetKind() != string(apitype.AnalyzerPlugin) {
 		return status.Errorf(codes.Unimplemented,
@@ -49,6 +52,10 @@ func (h *pythonHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc
 	}
 
 	dir := req.GetInfo().GetProgramDirectory()
+	if _, err := os.Stat(filepath.Join(dir, "__main__.py")); err != nil {
+		// Upstream runs a pack without one, a buildable pyproject.toml, through pulumi.run.plugin.
+		return fmt.Errorf("policy pack %s has no __main__.py; this language host runs only packs that have one: %w", dir, err)
+	}
 	args := append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...)
 	args = append(args, dir) // the pack's folder comes last, after the engine's arguments
 	cmd := py.command(ctx, args...)
