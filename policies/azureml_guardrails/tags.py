@@ -40,7 +40,7 @@ def _resource_tags(args: ResourceValidationArgs, config: Mapping[str, Any]) -> I
     present = set(mapping(tags))
     missing = [tag for tag in config.get("requiredTags") or [] if tag not in present or not known(tags, tag, unknown=UNKNOWN)]
     if missing:
-        yield f"{args.resource_type.split(':', 1)[1]} {args.name} has no {', '.join(missing)} tag; add it to workspace.tags"
+        yield f"{args.resource_type.split(':', 1)[1]} {args.name} lacks the required tags {', '.join(missing)}; add them to workspace.tags"
 
 
 resource_tags = guardrail(

@@ -184,7 +184,7 @@ def test_an_untagged_azure_resource_is_warned_of_in_dev_and_refused_in_prod(dev:
     for run, stack, verdict in ((dev, "dev", warned), (prod, "prod", refused)):
         untagged = with_inputs(one(run, WORKSPACE), {"tags": {"project": "azureml-training"}})
         assert verdict(analyze([untagged], stack_policy_config(stack))) == [
-            "machinelearningservices:Workspace aml-mlw has no stack, managed-by tag; add it to workspace.tags"
+            "machinelearningservices:Workspace aml-mlw lacks the required tags stack, managed-by; add them to workspace.tags"
         ]
 
 
@@ -208,13 +208,13 @@ def test_a_sweep_of_more_trials_than_the_stack_allows_is_refused(dev: Run) -> No
 def test_sweep_concurrency_and_trial_time_and_job_time_are_held_to_the_stacks_limits(dev: Run) -> None:
     limits = {"maxConcurrentTrials": 1, "maxTrialTimeoutMinutes": 5, "maxTimeoutMinutes": 30}
     violations = analyze(dev.resources, configured("dev", job_limits=limits))
-    assert refused(violations) == [
-        "job train: timeoutMinutes is 120, above this stack's maxTimeoutMinutes of 30",
-        "job sweep: timeoutMinutes is 120, above this stack's maxTimeoutMinutes of 30",
-        "job sweep: limits.max_concurrent_trials is 2, above this stack's maxConcurrentTrials of 1",
-        "job sweep: limits.trial_timeout is 600 s, above this stack's maxTrialTimeoutMinutes of 5",
-        "job sweep: limits.timeout is 3600 s, above this stack's maxTimeoutMinutes of 30",
+    assert sorted(refused(violations)) == [  # the mocks register the jobs in no set order
         "job pipeline: timeoutMinutes is 120, above this stack's maxTimeoutMinutes of 30",
+        "job sweep: limits.max_concurrent_trials is 2, above this stack's maxConcurrentTrials of 1",
+        "job sweep: limits.timeout is 3600 s, above this stack's maxTimeoutMinutes of 30",
+        "job sweep: limits.trial_timeout is 600 s, above this stack's maxTrialTimeoutMinutes of 5",
+        "job sweep: timeoutMinutes is 120, above this stack's maxTimeoutMinutes of 30",
+        "job train: timeoutMinutes is 120, above this stack's maxTimeoutMinutes of 30",
     ]
 
 
