@@ -71,29 +71,3 @@ class Backend(Protocol):
     def put_traffic(self, props: Props) -> Outs: ...
     def read_traffic(self, outs: Props) -> Outs | None: ...
     def delete_traffic(self, outs: Props) -> None: ...
-
-
-def open_backend(workspace: Props) -> Backend:
-    """The backend for a resource's `workspace` property, imported on first use."""
-    target = workspace.get("target")
-    if target == "local":
-        from components.provider.local.backend import LocalBackend
-
-        return LocalBackend(workspace)
-    if target == "azure":
-        from components.provider.azure.backend import AzureBackend
-
-        return AzureBackend(workspace)
-    raise ValueError(f"unknown workspace target {target!r}")
-
-
-def server_stopped(workspace: Props, endpoint: str, deployment: str | None = None) -> bool:
-    """Whether the server this machine keeps for an endpoint (its router) or one of its deployments has stopped.
-
-    For `diff`: files only, no network (see local/liveness.py). Only the local target keeps servers of its own.
-    """
-    if workspace.get("target") != "local":
-        return False
-    from components.provider.local.liveness import server_stopped as local_server_stopped
-
-    return local_server_stopped(workspace, endpoint, deployment)
