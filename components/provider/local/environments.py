@@ -110,6 +110,8 @@ def environment_spec(layout: Layout, environment: Any, base_dir: Path, subject: 
     stack's own Python here (curated, a registry's, an image without a conda file)."""
     if isinstance(environment, Mapping):
         return definition_spec(environment, base_dir, subject)
+    if isinstance(environment, str) and (environment.startswith("azureml://registries/") or _is_curated(environment)):
+        return None
     python = resolve_environment(layout, environment, base_dir, subject)
     return None if python.venv is None else read_spec(Path(python.venv))
 

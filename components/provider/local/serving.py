@@ -91,6 +91,9 @@ def _environment(layout: Layout, definition: Mapping[str, Any], base_dir: Path, 
     spec = None
     if definition.get("environment") is not None:
         spec = environment_spec(layout, definition["environment"], base_dir, subject)
+        if spec is None:
+            why = "curated, a registry's, or an image without a conda file"
+            warn(subject, f"its environment cannot be built on this machine ({why}): it is served in its model's environment")
     spec = spec or model_environment(model_files, subject)
     if spec is None:
         warn(subject, "neither the deployment nor its model brings an environment built here: only the inference server is installed")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from components.provider.local.environments import environment_spec
+from components.provider.local.layout import Layout
 from components.provider.local.serving import INFERENCE_SERVER, model_environment, with_inference_server
 from components.provider.local.venvs import VenvSpec, stack_interpreter
 
@@ -31,3 +33,9 @@ def test_the_inference_server_is_added_unless_the_environment_names_its_own() ->
     assert with_inference_server(spec).requirements == ("mlflow==3.17.2", INFERENCE_SERVER)
     own = VenvSpec(stack_interpreter(), ("Azureml_Inference_Server_HTTP==1.4.1",), pip=False)
     assert with_inference_server(own) == own
+
+
+def test_a_curated_or_registry_environment_is_not_built_here(tmp_path: Path) -> None:
+    layout = Layout(str(tmp_path))
+    for environment in ("azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu:1", "azureml://registries/azureml/environments/e/versions/1"):
+        assert environment_spec(layout, environment, tmp_path, "deployment e/blue") is None
