@@ -25,6 +25,11 @@ def test_bare_rows_are_named_by_a_column_signature() -> None:
     assert list(data.columns) == ["size", "weight"]
 
 
+def test_a_list_of_records_is_a_frame() -> None:
+    data, _ = model_input({"input_data": [{"size": 1.5, "weight": 1.0}, {"size": 9.5, "weight": 9.0}]}, COLUMNS)
+    pd.testing.assert_frame_equal(data, pd.DataFrame(ROWS, columns=["size", "weight"]))
+
+
 def test_a_mapping_of_columns_is_a_frame() -> None:
     data, _ = model_input({"input_data": {"size": [1.5], "weight": [1.0]}}, COLUMNS)
     pd.testing.assert_frame_equal(data, pd.DataFrame({"size": [1.5], "weight": [1.0]}))
