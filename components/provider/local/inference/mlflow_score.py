@@ -4,9 +4,10 @@ azmlinfsrv imports it in the model's environment, calls init() once and run() fo
 text. It takes the bodies Azure ML documents for MLflow models
 (https://learn.microsoft.com/azure/machine-learning/how-to-deploy-mlflow-models, "Input structure"), all under
 `input_data`: pandas' split orientation (`columns`, `index`, `data`); a list of rows (a tensor, whose columns are
-named by the model's signature when it is column-based); or a mapping of names to values (named tensors, or
-columns). A `params` mapping goes to the model's predict() for a signature that declares parameters. The answer is
-a JSON list of predictions (records for a DataFrame); a body it cannot score is answered 400 with what is wrong.
+named by the model's signature when it is column-based) or of records (one mapping of column to value per row);
+or a mapping of names to values (named tensors, or columns). A `params` mapping goes to the model's predict() for
+a signature that declares parameters. The answer is a JSON list of predictions (records for a DataFrame); a body
+it cannot score is answered 400 with what is wrong.
 It imports only what the environment has: MLflow, pandas and numpy (MLflow's own), and the inference server.
 """
 
