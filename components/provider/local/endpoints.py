@@ -22,6 +22,7 @@ import time
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from components.provider.backend import Outs, Props
 from components.provider.local.endpoint_router import key_digest
@@ -31,6 +32,7 @@ from components.provider.local.layout import DEPLOYMENT_RECORD, ENDPOINT_RECORD,
 from components.provider.local.process import RunState, log_tail, run_state, running_in, start_process, stop_runs
 from components.provider.local.progress import report
 from components.provider.local.records import read_record, write_record
+from components.provider.local.references import parse_asset_reference
 from components.provider.local.serving import Server, passed_environment, prepare_server
 from components.provider.local.workspace import LocalWorkspace
 from components.provider.props import digest
@@ -73,15 +75,13 @@ def delete_endpoint(workspace: LocalWorkspace, outs: Props) -> None:
 
 def put_deployment(workspace: LocalWorkspace, props: Props) -> Outs:
     """Serve the deployment: a new model, code or definition restarts its server, on its port."""
-    from components.provider.local.models import model_files  # the registry imports MLflow: only here
-
     subject = f"deployment {props['endpoint_name']}/{props['name']}"
     folder = workspace.layout.deployment_dir(props["endpoint_name"], props["name"])
-    model = model_files(workspace, props["model"], subject)
-    server = prepare_server(workspace.layout, props, model, folder, subject)
-    serves = {"model": props["model"], "model_dir": str(model[2]), "code_hash": props.get("code_hash"), "server": asdict(server)}
-    serves["definition"] = digest(props.get("definition") or {})
     record = read_record(folder / DEPLOYMENT_RECORD)
+    model = _model(workspace, props["model"], record, subject)
+    server = prepare_server(workspace.layout, props, model, folder, subject)
+    serves = {"model": props["model"], "model_files": [model[0], model[1], str(model[2])], "code_hash": props.get("code_hash")}
+    serves |= {"server": asdict(server), "definition": digest(props.get("definition") or {})}
     restart = record is not None and record.get("serves") != serves
     if restart:
         changed = f"{props['model']} instead of {record.get('model')}" if record.get("model") != props["model"] else "its new definition"
@@ -92,6 +92,20 @@ def put_deployment(workspace: LocalWorkspace, props: Props) -> Outs:
     # Written once it answers: the router sends requests only to a deployment whose record exists.
     write_record(folder / DEPLOYMENT_RECORD, {"name": props["name"], "port": port, "model": props["model"], "serves": serves})
     return {"port": port}
+
+
+def _model(workspace: LocalWorkspace, reference: str, record: dict[str, Any] | None, subject: str) -> tuple[str, str, Path]:
+    """The model's name, version and files. A version never changes: when the deployment already serves the version
+    `reference` names, its files are those (so an update that only starts a dead server again opens no registry,
+    whose MLflow import takes seconds)."""
+    served = (record or {}).get("serves") or {}
+    if served.get("model") == reference and parse_asset_reference(reference, subject).version is not None:
+        name, version, files = served["model_files"]
+        if Path(files).is_dir():
+            return name, version, Path(files)
+    from components.provider.local.models import model_files  # the registry imports MLflow: only here
+
+    return model_files(workspace, reference, subject)
 
 
 def read_deployment(workspace: LocalWorkspace, outs: Props) -> Outs | None:
