@@ -101,7 +101,9 @@ def test_a_trained_model_is_served_scored_updated_by_retraining_and_stopped_by_d
 
     stop_local_processes(project)  # as a reboot would: every server gone
     assert refuses_connections(endpoint["scoringUri"])
-    assert stack.preview().change_summary["update"] == 2, "the endpoint's router and the deployment's server"
+    shown_dead: list[str] = []
+    dead = stack.preview(on_output=shown_dead.append)
+    assert dead.change_summary["update"] == 2, f"the endpoint's router and the deployment's server: {''.join(shown_dead)}"
     stack.up()
     assert score(endpoint["scoringUri"], key) == (200, [0, 1, 0]), "a plain up started them again, on the same port"
     assert set(stack.preview().change_summary) == {"same"}

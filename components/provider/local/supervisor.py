@@ -37,7 +37,7 @@ GRACE_SECONDS = 10.0
 
 
 def process_start_time(pid: int) -> str | None:
-    """When the process started, as the kernel tells it (None if it is gone): with the pid, names one process for good."""
+    """When the process started, as the kernel tells it (None once it has exited): with the pid, names one process for good."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
@@ -45,8 +45,11 @@ def process_start_time(pid: int) -> str | None:
     except OSError:  # no /proc (macOS): ps prints the start time
         found = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, check=False)
         return found.stdout.strip() or None
-    # Field 22 (starttime); the command name in parentheses may hold spaces, so count from its end.
-    return stat[stat.rindex(")") + 2 :].split()[19]
+    # Fields 3 (state) and 22 (starttime); the command name in parentheses may hold spaces, so count from its end.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] == "Z":  # it has exited and only waits for its parent to reap it: it names no running process
+        return None
+    return fields[19]
 
 
 def write_json(path: Path, record: dict) -> None:
