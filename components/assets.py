@@ -1,4 +1,4 @@
-"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models and online endpoints.
+"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models, online endpoints and schedules.
 
 Built from the YAML files a stack lists. References between items of the same
 stack (an environment or data asset used by a job, a component used by a pipeline
@@ -13,21 +13,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
-from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
+from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model, Schedule
 from components.provider.hosts import ProviderHosts
+from components.provider.props import digest
 from components.provider.providers import EndpointProvider
 from components.spec.asset_references import asset_reference
 from components.spec.endpoint_specs import EndpointSpec
 from components.spec.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
 from components.spec.pipeline_specs import component_field, step_environment_reference
+from components.spec.schedule_specs import next_runs
 from components.spec.settings import StackSettings, secret, stack_file
-from components.spec.specs import JobSpec, SpecLoader, VersionedSpec
+from components.spec.specs import JobSpec, ScheduleSpec, SpecLoader, VersionedSpec
 
 # `azureml://datastores/<name>/paths/...`: a path inside a datastore.
 _DATASTORE_PATH = re.compile(r"^azureml://datastores/(?P<name>[^/]+)(/|$)")
@@ -67,6 +70,7 @@ class MlAssets(pulumi.ComponentResource):
     models: pulumi.Output[dict]
     endpoints: pulumi.Output[dict]
     endpoint_keys: pulumi.Output[dict]
+    schedules: dict[str, dict[str, Any]]
 
     def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("azureml-training:index:MlAssets", name, None, opts)
@@ -81,11 +85,13 @@ class MlAssets(pulumi.ComponentResource):
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
         self._models = {entry.name: self._model(entry) for entry in settings.models}
         served = [self._endpoint(self._loader.endpoint(i, entry)) for i, entry in enumerate(settings.endpoints)]
+        self.schedules = self._schedules([self._loader.schedule(entry) for entry in settings.schedules])
         self.jobs = pulumi.Output.from_input({key: self._job_entry(job) for key, job in self._jobs.items()})
         self.models = pulumi.Output.from_input({name: self._model_entry(model) for name, model in self._models.items()})
         self.endpoints = pulumi.Output.from_input({name: described for name, described, _key in served})
         self.endpoint_keys = pulumi.Output.secret({name: key for name, _described, key in served})
-        self.register_outputs({"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys})
+        outputs = {"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys}
+        self.register_outputs({**outputs, "schedules": self.schedules})
 
     @staticmethod
     def _job_entry(job: Job) -> pulumi.Output[dict]:
@@ -222,6 +228,43 @@ class MlAssets(pulumi.ComponentResource):
             "deployments": {name: {"model": self._served_entry(deployment)} for name, deployment in deployments.items()},
         }
         return spec.name, described, value_or(endpoint.primary_key, None)
+
+    def _schedules(self, specs: list[ScheduleSpec]) -> dict[str, dict[str, Any]]:
+        """Each schedule, and what the stack outputs say of it: its next three fire times from now (the time of this
+        `up`, or preview), its trigger and the job it runs. The fire times are no property of the resource: time
+        passing changes no resource, so it never shows as an update."""
+        now = datetime.now(UTC)
+        described = {}
+        for spec in specs:
+            self._schedule(spec)
+            described[spec.name] = {"nextRuns": next_runs(spec.trigger, now), "trigger": spec.trigger, "job": spec.runs}
+        if self._local and specs:
+            names = ", ".join(spec.name for spec in specs)
+            pulumi.log.warn(
+                f"{stack_file(pulumi.get_stack())}: schedules fire only on Azure ML; on the local target they are checked "
+                f"and their next runs shown (output `schedules`), and nothing runs for them ({names})",
+                self,
+            )
+        return described
+
+    def _schedule(self, spec: ScheduleSpec) -> Schedule:
+        """The schedule waits for the stack's assets its job names; `job` covers all the job runs from (see Job)."""
+        depends_on: list[pulumi.Input[pulumi.Resource]] = []
+        job: pulumi.Input[str] | None = None
+        if spec.job is not None:
+            definition, depends_on = self._resolve(spec.job)
+            steps = self._resolve_steps(spec.job, definition, depends_on) if spec.job.steps else {}
+            content = [definition, spec.job.code_hash, spec.job.input_hashes, spec.job.environment_hash, steps]
+            job = pulumi.Output.from_input(content).apply(lambda resolved: digest(resolved, 16))
+        return Schedule(
+            f"schedule-{spec.name}",
+            workspace=self._target.workspace,
+            name=spec.name,
+            definition=spec.definition,
+            base_dir=spec.base_dir,
+            job=job,
+            opts=self._opts(depends_on),
+        )
 
     @staticmethod
     def _served_entry(deployment: Deployment) -> pulumi.Output[str | None]:

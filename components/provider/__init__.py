@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         Job,
         LocalWorkspace,
         Model,
+        Schedule,
     )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Job",
     "LocalWorkspace",
     "Model",
+    "Schedule",
 ]
 
 

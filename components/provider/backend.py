@@ -72,6 +72,16 @@ class Backend(Protocol):
     def read_traffic(self, outs: Props) -> Outs | None: ...
     def delete_traffic(self, outs: Props) -> None: ...
 
+    # Job schedules: fire only on Azure ML; the local target keeps a record of each and runs nothing.
+    def put_schedule(self, props: Props) -> Outs:
+        """Create the schedule, or update it in place (its trigger, or the job it runs)."""
+        ...
+
+    def read_schedule(self, outs: Props) -> Outs | None: ...
+    def delete_schedule(self, outs: Props) -> None:
+        """Disable the schedule, then delete it; the jobs it started stay."""
+        ...
+
 
 def open_backend(workspace: Props) -> Backend:
     """The backend for a resource's `workspace` property, imported on first use."""

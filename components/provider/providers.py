@@ -338,3 +338,18 @@ class TrafficProvider(AssetProvider):
     inputs = frozenset({"workspace", "name", "traffic", "mirror_traffic", "endpoint_incarnation"})
     replace_on = ("workspace", "name", "endpoint_incarnation")
     create_with, read_with, delete_with = "put_traffic", "read_traffic", "delete_traffic"
+
+
+class ScheduleProvider(AssetProvider):
+    """A job schedule. Azure ML updates a schedule in place, so only a new name (or workspace) makes another.
+
+    `job` is the content of the job it runs (its YAML, code, inputs and environment, as a job's name covers them),
+    so editing the job's code updates the schedule, and preview says so (`[diff: ~job]`).
+    """
+
+    inputs = frozenset({"workspace", "name", "definition", "base_dir", "job"})
+    required = ("workspace", "name", "definition")
+    create_with, read_with, delete_with = "put_schedule", "read_schedule", "delete_schedule"
+
+    def _replaces(self, path: str) -> bool:
+        return needs_replace(path, self.replace_on)

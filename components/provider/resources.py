@@ -22,6 +22,7 @@ from components.provider.providers import (
     JobProvider,
     LocalWorkspaceProvider,
     ModelProvider,
+    ScheduleProvider,
     TrafficProvider,
 )
 
@@ -246,3 +247,24 @@ class EndpointTraffic(Resource, module="azureml", name="OnlineEndpointTraffic"):
         if endpoint_incarnation is not None:  # see Deployment
             inputs["endpoint_incarnation"] = endpoint_incarnation
         super().__init__(TrafficProvider(), resource_name, _props(inputs, ()), opts)
+
+
+class Schedule(Resource, module="azureml", name="Schedule"):
+    """A job schedule (`definition`: the schedule YAML, its relative paths from `base_dir`); fires only on Azure ML.
+
+    `job` stands for the content of the job it runs (None for an `azureml:` job): a new one updates the schedule.
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        definition: dict,
+        base_dir: str,
+        job: Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "definition": definition, "base_dir": base_dir, "job": job}
+        super().__init__(ScheduleProvider(), resource_name, _props(inputs, ()), opts)

@@ -6,7 +6,8 @@ already being built. The program therefore loads every definition first (azure-a
 then components/spec/validation.py and, for pipelines, components/spec/pipeline_checks.py against the
 stack's components), and checks what no single file can tell: that no two environments, data
 assets, datastores or components of the stack share a name (their resources would collide),
-that a model's `output` is one its job declares, and that what the YAMLs name exists where the
+that a model's `output` is one its job declares, that no two schedules share a name (a schedule's job
+goes through every check a job of the stack does), and that what the YAMLs name exists where the
 stack deploys (components/spec/stack_references.py).
 """
 
@@ -40,6 +41,9 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         _refuse_shared_names(key, [entry.file.as_posix() for entry in entries], [spec.name for spec in specs], where)
     stack_components = {spec.name: StackComponent(spec.version, spec.definition) for spec in components}
     jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry, stack_components)) for entry in settings.jobs}
+    schedules = [loader.schedule(entry, stack_components) for entry in settings.schedules]
+    _refuse_shared_names("schedules", [spec.file for spec in schedules], [spec.name for spec in schedules], where)
+    scheduled = [(spec.job_file, spec.job) for spec in schedules if spec.job_file and spec.job]
     if settings.target == "local":
         for entry in settings.jobs:
             loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])
@@ -58,7 +62,7 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
     check_references(
         _scope(settings),
         declared,
-        jobs=[(file, spec.definition, spec.steps) for file, spec in jobs.values()],
+        jobs=[(file, spec.definition, spec.steps) for file, spec in [*jobs.values(), *scheduled]],
         components=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.components, components, strict=True)],
         data=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.data, data, strict=True)],
         stack_file=where,

@@ -391,6 +391,10 @@ class EndpointEntry(_FileEntry):
     mirror_traffic: dict[str, Percent] = Field(default_factory=dict)
 
 
+class ScheduleEntry(_FileEntry):
+    """One entry of `azureml-training:schedules`: a schedule YAML whose `create_job` runs on its trigger (on Azure ML)."""
+
+
 class StackSettings(_Settings):
     """Everything a stack file says, validated."""
 
@@ -405,6 +409,7 @@ class StackSettings(_Settings):
     jobs: list[JobEntry] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
     endpoints: list[EndpointEntry] = Field(default_factory=list)
+    schedules: list[ScheduleEntry] = Field(default_factory=list)
     # Folders outside the repository that files may name (code, data, conda files): an explicit opt-in.
     external_paths: list[Path] = Field(default_factory=list)
 
@@ -532,6 +537,7 @@ def _files_exist(settings: StackSettings, root: Path) -> None:
         "data": settings.data,
         "components": settings.components,
         "jobs": settings.jobs,
+        "schedules": settings.schedules,
     }
     files = [(f"{key}[{i}].file", entry.file) for key, entries in groups.items() for i, entry in enumerate(entries)]
     files += [(f"models[{i}].file", model.file) for i, model in enumerate(settings.models) if model.file is not None]

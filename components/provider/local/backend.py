@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from components.provider.backend import Outs, Props
-from components.provider.local import components, data, datastores, endpoints, environments, jobs
+from components.provider.local import components, data, datastores, endpoints, environments, jobs, schedules
 from components.provider.local import workspace as workspaces
 from components.provider.local.workspace import LocalWorkspace
 
@@ -108,6 +108,15 @@ class LocalBackend:
 
     def delete_traffic(self, outs: Props) -> None:
         endpoints.delete_traffic(self._workspace, outs)
+
+    def put_schedule(self, props: Props) -> Outs:
+        return schedules.put_schedule(self._layout, props)
+
+    def read_schedule(self, outs: Props) -> Outs | None:
+        return schedules.read_schedule(self._layout, outs)
+
+    def delete_schedule(self, outs: Props) -> None:
+        schedules.delete_schedule(self._layout, outs)
 
 
 def _models() -> ModuleType:

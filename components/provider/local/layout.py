@@ -34,6 +34,7 @@ WRITTEN = (
     "jobs",
     "models",
     "endpoints",
+    "schedules",
 )
 
 
@@ -118,6 +119,10 @@ class Layout:
     def deployment_dir(self, endpoint: str, name: str) -> Path:
         """The deployment's record; its scoring server's run folder."""
         return self.endpoint_dir(endpoint) / DEPLOYMENTS / name
+
+    def schedule_record(self, name: str) -> Path:
+        """A schedule's record: its trigger and the job it runs (the local target never fires it)."""
+        return self.path / "schedules" / f"{name}.json"
 
     def shown(self, path: Path) -> str:
         """A path inside the workspace as outputs report it."""
