@@ -39,6 +39,8 @@ from tests.azureml_double import api_versions, components, pipelines, shapes, va
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
 from tests.azureml_double.jobs import OUTCOMES, STALLED_STATUSES, JobRecord, JobScript, phases
 from tests.azureml_double.online import OnlineServices
+from tests.azureml_double.schedules import OPERATION_PREFIX as SCHEDULE_OPERATION_PREFIX
+from tests.azureml_double.schedules import Schedules
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -246,6 +248,7 @@ class AzureMLDouble:
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
             self.anonymous_components: dict[str, str] = {}  # normalised spec -> version id the service gave it
             self.online = OnlineServices(self)  # online endpoints, deployments and their operations
+            self.schedules = Schedules(self)  # job schedules and their operations
             self._current_raw = ""
             self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
@@ -360,6 +363,7 @@ class AzureMLDouble:
                     self._tick_job(self._job(job_name))
                 if name is None:
                     self.online.tick()
+                    self.schedules.tick()
 
     def run_to_completion(self, name: str, max_ticks: int = 100) -> str:
         """Tick until the job ``name`` has ended (or stalled: Paused, NotResponding); return its status."""
@@ -816,6 +820,10 @@ class AzureMLDouble:
         if operation and method == "GET":
             kind, operation_id = operation.group("kind"), operation.group("operation")
             api_versions.check(kind, query.get("api-version"), f"{PROVIDER}/locations/{kind}")
+            if operation_id.startswith(SCHEDULE_OPERATION_PREFIX):
+                if kind == "mfeOperationsStatus":
+                    return self.schedules.operation_status(operation_id)
+                return self.schedules.operation_result(operation_id, query.get("api-version"))
             if _ONLINE_OPERATION.match(operation_id):
                 serve = self.online.operation_status if kind == "mfeOperationsStatus" else self.online.operation_result
                 return serve(operation_id, query.get("api-version"))
@@ -940,6 +948,8 @@ class AzureMLDouble:
             return self._computes_route(method, parts[1:], query)
         if kind == "onlineEndpoints":
             return self.online.route(method, parts[1:], query, body)
+        if kind == "schedules":
+            return self.schedules.route(method, parts[1:], query, body)
         if kind == "listKeys" and method == "POST":
             return (
                 200,

@@ -74,6 +74,14 @@ def check_job_put(double: AzureMLDouble, name: str, props: dict[str, Any], api_v
         _check_asset(double, kind, asset_id)
 
 
+def check_scheduled_job(double: AzureMLDouble, props: dict[str, Any]) -> None:
+    """A schedule's job must be runnable when the schedule is put: its computes and the workspace's versions it names exist."""
+    for compute_id in _compute_ids(props):
+        _check_compute(double, compute_id)
+    for kind, asset_id in _asset_ids(props):
+        _check_asset(double, kind, asset_id)
+
+
 def check_deployment_put(double: AzureMLDouble, props: dict[str, Any]) -> None:
     """An online deployment's model, environment and code versions of this workspace must exist."""
     named = (("models", props.get("model")), ("environments", props.get("environmentId")))

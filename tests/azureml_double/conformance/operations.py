@@ -32,6 +32,7 @@ PREVIEW_2024_10 = ("2024-10-01-preview",)  # workspaces and datastores
 # create first reads its endpoint through the deployments' client.
 ENDPOINTS = ("2022-02-01-preview",)
 DEPLOYMENTS = ("2023-04-01-preview",)
+SCHEDULES = ("2023-06-01-preview",)
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,15 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: wait, read"),
     Operation("DELETE", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: delete_deployment"),
     Operation("POST", "…/onlineEndpoints/{name}/deployments/{deployment}/getLogs", DEPLOYMENTS, "deployments: a failure's log"),
+    Operation("PUT", "…/schedules/{name}", SCHEDULES, "schedules: put_schedule, and delete_schedule's disable (schedules.begin_disable)"),
+    Operation("GET", "…/schedules/{name}", SCHEDULES, "schedules: wait, read, and the read before a disable"),
+    Operation("DELETE", "…/schedules/{name}", SCHEDULES, "schedules: delete_schedule"),
 )
 
 # The long-running-operation status a provider call polls: the URL comes from an earlier answer's header.
-LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel, online endpoints and deployments: their operations")
+LRO_POLL = Operation(
+    "GET", "{Location of an earlier answer}", (), "begin_cancel, online endpoints, deployments and schedules: their operations"
+)
 LRO_HEADERS = ("Location", "Azure-AsyncOperation")
 
 
