@@ -294,6 +294,10 @@ class SpecLoader:
             job = self.job(JobEntry(file=job_file), components)
         except SettingsError as err:
             raise self._error(entry.file, f"{scheduled[0]}: {str(err).removeprefix(f'{self._stack_file}: ')}") from None
+        if not is_pipeline(job.definition):
+            # azure-ai-ml turns only a pipeline job into a schedule's job (command and spark jobs need its private preview).
+            why = f"{job_file.as_posix()} is a {job.definition.get('type', 'command')} job; Azure ML schedules run pipeline jobs"
+            raise self._error(entry.file, f"{scheduled[0]}: {why} (schedule a pipeline whose step runs it)")
         updates = {k: v for k, v in body["create_job"].items() if k != "job"} if isinstance(body["create_job"], dict) else {}
         job = dataclasses.replace(job, definition=_merged(job.definition, updates))
         return ScheduleSpec(entry.file.as_posix(), body["name"], body, definition.base_dir, job_file.as_posix(), job)
