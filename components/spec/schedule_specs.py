@@ -53,6 +53,8 @@ def check_trigger(trigger: Mapping[str, Any]) -> None:
         _cron(trigger.get("expression"), zone)
     elif kind == "recurrence":
         _check_recurrence(trigger)
+    else:
+        raise DefinitionError(f"trigger.type: {kind!r} is not a trigger Azure ML fires (cron or recurrence)")
 
 
 def next_runs(trigger: Mapping[str, Any], now: datetime, count: int = NEXT_RUNS) -> list[str]:
