@@ -69,7 +69,9 @@ def test_azureml_examples_daily_recurrence_fires_at_each_hour_and_minute_of_its_
 
 
 def test_a_weekly_recurrence_every_other_week_counts_weeks_from_its_start() -> None:
-    trigger = recurrence("week", 2, schedule={"hours": 3, "minutes": 0, "week_days": ["monday", "sunday"]}, start_time="2026-11-30T00:00:00")
+    trigger = recurrence(
+        "week", 2, schedule={"hours": 3, "minutes": 0, "week_days": ["monday", "sunday"]}, start_time="2026-11-30T00:00:00"
+    )
     # Week 0 (30 Nov to 6 Dec) is over by now; week 1 is skipped; week 2 fires on its Monday and Sunday.
     assert next_runs(trigger, NOW) == ["2026-12-14T03:00:00+00:00", "2026-12-20T03:00:00+00:00", "2026-12-28T03:00:00+00:00"]
 

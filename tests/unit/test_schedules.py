@@ -48,7 +48,14 @@ def test_a_sound_schedule_of_the_stacks_pipeline_passes(stack_project: Path, tar
             "jobs/schedules/nightly.yml: trigger.interval: -5 is not a whole number of minutes of at least 1",
         ),
         (
-            {"trigger": {"type": "cron", "expression": "0 2 * * *", "start_time": "2027-01-02T00:00:00", "end_time": "2027-01-01T00:00:00"}},
+            {
+                "trigger": {
+                    "type": "cron",
+                    "expression": "0 2 * * *",
+                    "start_time": "2027-01-02T00:00:00",
+                    "end_time": "2027-01-01T00:00:00",
+                }
+            },
             "jobs/schedules/nightly.yml: trigger.end_time: 2027-01-01T00:00:00 is not after start_time 2027-01-02T00:00:00",
         ),
         (
@@ -71,7 +78,10 @@ def test_a_schedule_that_cannot_fire_or_names_no_job_fails_the_preview_in_one_li
 
 
 def test_the_scheduled_job_goes_through_the_checks_of_a_stack_job_and_the_line_names_both_files(stack_project: Path) -> None:
-    miswired = {**PIPELINE, "jobs": {**PIPELINE["jobs"], "scale": {**PIPELINE["jobs"]["scale"], "inputs": {"source": "${{parent.jobs.nope.outputs.x}}"}}}}
+    miswired = {
+        **PIPELINE,
+        "jobs": {**PIPELINE["jobs"], "scale": {**PIPELINE["jobs"]["scale"], "inputs": {"source": "${{parent.jobs.nope.outputs.x}}"}}},
+    }
     write(stack_project, "jobs/nightly-pipeline.yml", miswired)
     with_schedule(stack_project, create_job="../nightly-pipeline.yml")
 
@@ -82,7 +92,11 @@ def test_the_scheduled_job_goes_through_the_checks_of_a_stack_job_and_the_line_n
 
 
 def test_a_schedule_of_a_command_job_is_refused_since_azure_ml_schedules_run_pipelines(stack_project: Path) -> None:
-    write(stack_project, "jobs/train.yml", {"type": "command", "code": "./src", "command": "python run.py", "environment": "azureml:py@latest"})
+    write(
+        stack_project,
+        "jobs/train.yml",
+        {"type": "command", "code": "./src", "command": "python run.py", "environment": "azureml:py@latest"},
+    )
     with_schedule(stack_project, create_job="../train.yml")
 
     line = refusal(stack_project, stack("created-workspace", schedules=SCHEDULES))
@@ -159,7 +173,9 @@ def test_each_schedule_is_a_resource_and_the_output_holds_its_next_three_runs_tr
     assert nightly.inputs["base_dir"] == str(scheduled / "schedules")
     output = run.exports["schedules"]
     assert set(output) == {"nightly", "weekly"}
-    assert len(output["nightly"]["nextRuns"]) == 3 and all(run.endswith("T02:00:00+01:00") or run.endswith("T02:00:00+02:00") for run in output["nightly"]["nextRuns"])
+    assert len(output["nightly"]["nextRuns"]) == 3 and all(
+        run.endswith("T02:00:00+01:00") or run.endswith("T02:00:00+02:00") for run in output["nightly"]["nextRuns"]
+    )
     assert output["nightly"]["trigger"] == SCHEDULE["trigger"]
     assert output["weekly"]["job"] == str(scheduled / "pipeline.yml")
 
