@@ -11,6 +11,8 @@ import yaml
 
 from components import assets
 from components.spec.preflight import check_stack
+from components.spec.settings import ScheduleEntry
+from components.spec.specs import SpecLoader
 from tests.unit.harness import Registered, Run, run_stack
 from tests.unit.stacks import PIPELINE, refusal, stack, write
 
@@ -211,3 +213,11 @@ def test_the_example_dev_stack_schedules_the_training_pipeline_nightly() -> None
     assert nightly.inputs["job"], "follows the pipeline's content"
     assert run.exports["schedules"]["nightly-train"]["job"] == "jobs/pipeline-job.yml"
     assert any(dependency.endswith("Environment::env-sklearn-train") for dependency in nightly.dependencies)
+
+
+def test_a_schedule_of_a_workspace_job_passes_with_nothing_local_to_check(stack_project: Path) -> None:
+    # azureml-examples cli/schedules: `create_job: azureml:simple-pipeline-job`, a job the workspace already has.
+    with_schedule(stack_project, create_job="azureml:simple-pipeline-job")
+    check_stack(stack("created-workspace", schedules=SCHEDULES), "dev", stack_project)
+    spec = SpecLoader(stack_project, "stacks/Pulumi.dev.yaml").schedule(ScheduleEntry(file=Path("jobs/schedules/nightly.yml")))
+    assert (spec.job, spec.job_file, spec.runs) == (None, None, "azureml:simple-pipeline-job")
