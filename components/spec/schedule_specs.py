@@ -50,7 +50,7 @@ def check_trigger(trigger: Mapping[str, Any]) -> None:
         raise DefinitionError(f"trigger.end_time: {trigger['end_time']} is not after start_time {trigger['start_time']}")
     kind = trigger.get("type")
     if kind == "cron":
-        _cron(trigger.get("expression"), zone)
+        _check_cron(trigger.get("expression"), zone)
     elif kind == "recurrence":
         _check_recurrence(trigger)
     else:
@@ -79,8 +79,8 @@ def next_runs(trigger: Mapping[str, Any], now: datetime, count: int = NEXT_RUNS)
 
 def time_zone(trigger: Mapping[str, Any]) -> ZoneInfo:
     name = trigger.get("time_zone") or DEFAULT_TIME_ZONE
-    iana = _RETIRED_WINDOWS_ZONES.get(name) or win_tz.get(name)
-    if not isinstance(name, str) or iana is None:
+    iana = (_RETIRED_WINDOWS_ZONES.get(name) or win_tz.get(name)) if isinstance(name, str) else None
+    if iana is None:
         raise DefinitionError(
             f"trigger.time_zone: {name!r} is not a time zone Azure ML knows; name it as Windows does ('UTC', 'W. Europe Standard Time')"
         )
@@ -102,13 +102,13 @@ def _moment(trigger: Mapping[str, Any], key: str, zone: ZoneInfo) -> datetime | 
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
 
-def _cron(expression: Any, zone: ZoneInfo) -> CronSim:
+def _check_cron(expression: Any, zone: ZoneInfo) -> None:
     if not isinstance(expression, str) or len(expression.split()) != 5:
         raise DefinitionError(
             f"trigger.expression: {expression!r} is not a cron expression of five fields (minute hour day-of-month month day-of-week)"
         )
     try:
-        return CronSim(expression, datetime.now(zone))
+        CronSim(expression, datetime.now(zone))
     except CronSimError as err:
         raise DefinitionError(f"trigger.expression: {expression!r} does not parse: {err}") from None
 
