@@ -1,5 +1,6 @@
 """A local stack with a schedule under the real engine: the preview warns once, `up` runs nothing for it and the outputs
-hold its next three fire times, a second preview changes nothing, destroy removes it."""
+hold its next three fire times, a second preview changes nothing, editing the job's code updates the schedule
+(`[diff: ~job]`), destroy removes it."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ def test_a_local_schedule_warns_once_runs_nothing_and_outputs_its_next_three_run
     assert (workspace / "schedules" / "nightly.json").is_file()
     assert not (workspace / "jobs").exists() or not any((workspace / "jobs").iterdir()), "nothing ran"
     assert set(stack.preview().change_summary) == {"same"}
+
+    (project / "jobs" / "src" / "train.py").write_text((project / "jobs" / "src" / "train.py").read_text() + "\n# tuned\n")
+    shown: list[str] = []
+    assert stack.preview(on_output=shown.append).change_summary.get("update") == 1
+    assert "azureml:Schedule schedule-nightly update [diff: ~job]" in "".join(shown)
 
     stack.destroy()
     assert not (workspace / "schedules").exists()
