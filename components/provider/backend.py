@@ -81,17 +81,3 @@ class Backend(Protocol):
     def delete_schedule(self, outs: Props) -> None:
         """Disable the schedule, then delete it; the jobs it started stay."""
         ...
-
-
-def open_backend(workspace: Props) -> Backend:
-    """The backend for a resource's `workspace` property, imported on first use."""
-    target = workspace.get("target")
-    if target == "local":
-        from components.provider.local.backend import LocalBackend
-
-        return LocalBackend(workspace)
-    if target == "azure":
-        from components.provider.azure.backend import AzureBackend
-
-        return AzureBackend(workspace)
-    raise ValueError(f"unknown workspace target {target!r}")
