@@ -21,6 +21,8 @@ if TYPE_CHECKING:
         Job,
         LocalWorkspace,
         Model,
+        RegistryModel,
+        SharedModel,
     )
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "Job",
     "LocalWorkspace",
     "Model",
+    "RegistryModel",
+    "SharedModel",
 ]
 
 
