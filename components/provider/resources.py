@@ -187,6 +187,7 @@ class SharedModel(Resource, module="azureml", name="SharedModel"):
     """A workspace's model version (`name`, `version`) shared to `registry`: its version there and its
     `azureml://registries/...` URI."""
 
+    registry: pulumi.Output[str]
     registry_version: pulumi.Output[str]
     uri: pulumi.Output[str]
 
@@ -207,6 +208,8 @@ class SharedModel(Resource, module="azureml", name="SharedModel"):
 class RegistryModel(Resource, module="azureml", name="RegistryModel"):
     """A registry's model version another stack shared, served by this one: its `azureml://registries/...` URI."""
 
+    registry: pulumi.Output[str]
+    version: pulumi.Output[str]
     uri: pulumi.Output[str]
 
     def __init__(
