@@ -281,8 +281,10 @@ class MlAssets(pulumi.ComponentResource):
 
     @staticmethod
     def _served_entry(deployment: Deployment) -> pulumi.Output[str | None]:
-        """`<name>:<version>` of the model a deployment serves."""
-        return value_or(deployment.model.apply(lambda model: model.removeprefix("azureml:")), None)
+        """`<name>:<version>` of the model a deployment serves (a registry's by its whole `azureml://registries/...` URI)."""
+        return value_or(
+            deployment.model.apply(lambda model: model if model.startswith("azureml://") else model.removeprefix("azureml:")), None
+        )
 
     def _served_model(self, reference: Any, depends_on: list[pulumi.Input[pulumi.Resource]]) -> pulumi.Input[str]:
         """A model of this stack, `@latest` or pinned, is waited for; `@latest` becomes the exact version the stack

@@ -90,7 +90,8 @@ def _read(read: StackOutputs, stack: str, key: str) -> Mapping[str, Any]:
     try:
         return read(stack)
     except Exception as err:  # noqa: BLE001 - the engine answers a missing stack with an RPC error
-        reason = str(getattr(err, "details", lambda: None)() or err).strip().splitlines()[0]
+        # The engine wraps its reason (`unknown stack "<name>"`) in two layers of "invoke ... failed" text.
+        reason = str(err).strip().splitlines()[0].rsplit("returned an error: ", 1)[-1]
         raise SettingsError(f"{key}: stack {stack} cannot be read from this state backend ({reason}); `pulumi up` it first") from None
 
 
