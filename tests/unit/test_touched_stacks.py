@@ -47,7 +47,6 @@ def test_the_local_dev_to_prod_example_is_never_previewed_in_azure() -> None:
     assert github_outputs(["dev", "lab", "serve"]) == 'azure-stacks=["dev"]\nlocal-stack=false\n'
 
 
-
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
