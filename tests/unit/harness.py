@@ -57,6 +57,7 @@ ZONE = "azure-native:privatedns:PrivateZone"
 ZONE_LINK = "azure-native:privatedns:VirtualNetworkLink"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ML_REGISTRY = "azure-native:machinelearningservices:Registry"
 DELETE = object()  # an override value that removes the key
 
 # Where each Azure type lives under its resource group, and which input names it.
@@ -67,6 +68,7 @@ _ARM_PATHS = {
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
     "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries", "registryName"),
     "azure-native:machinelearningservices:Workspace": ("Microsoft.MachineLearningServices/workspaces", "workspaceName"),
+    "azure-native:machinelearningservices:Registry": ("Microsoft.MachineLearningServices/registries", "registryName"),
     "azure-native:managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
     "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints", "privateEndpointName"),
     "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones", "privateZoneName"),
