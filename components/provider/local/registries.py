@@ -12,7 +12,6 @@ serve it. The registry's folder is the user's to remove (see the README's dev â†
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from mlflow import MlflowClient
@@ -23,10 +22,8 @@ from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_
 from components.provider.backend import Outs, Props
 from components.provider.local.errors import NotFoundLocallyError
 from components.provider.local.files import content_digest, copy_into
-from components.provider.local.layout import Layout
 from components.provider.local.process import exclusive
 from components.provider.local.progress import report
-from components.provider.local.tracking import Tracking
 from components.provider.local.workspace import LocalWorkspace
 from components.provider.registry_uris import RegistryModelUri
 
@@ -43,7 +40,7 @@ def share_model(workspace: LocalWorkspace, props: Props) -> Outs:
     content = content_digest(files)
     layout = workspace.layout.registry(registry)
     with exclusive(layout.path / _LOCK, lambda: report(subject, f"waiting for another stack sharing to registry {registry}")):
-        client = _client(layout)
+        client = workspace.shared_registry(registry)
         found = _with_content(client, name, content)
         if found is not None:
             report(subject, f"registry {registry} already holds these files as version {found.version}")
@@ -58,7 +55,7 @@ def share_model(workspace: LocalWorkspace, props: Props) -> Outs:
 
 
 def read_shared_model(workspace: LocalWorkspace, outs: Props) -> Outs | None:
-    found = _version(workspace.layout.registry(outs["registry"]), outs["name"], str(outs["registry_version"]))
+    found = _version(workspace, outs["registry"], outs["name"], str(outs["registry_version"]))
     return None if found is None else _shared(outs["registry"], found)
 
 
@@ -71,7 +68,7 @@ def resolve_registry_model(workspace: LocalWorkspace, props: Props) -> Outs:
     """The registry version a stack takes `from` another: it must be there."""
     registry, name, version = props["registry"], props["name"], str(props["version"])
     layout = workspace.layout.registry(registry)
-    if _version(layout, name, version) is None:
+    if _version(workspace, registry, name, version) is None:
         raise NotFoundLocallyError(
             f"model {name}: version {version} is not in registry {registry} ({layout.root}); "
             "run `pulumi up` of the stack that shares it first"
@@ -80,14 +77,14 @@ def resolve_registry_model(workspace: LocalWorkspace, props: Props) -> Outs:
 
 
 def read_registry_model(workspace: LocalWorkspace, outs: Props) -> Outs | None:
-    found = _version(workspace.layout.registry(outs["registry"]), outs["name"], str(outs["version"]))
+    found = _version(workspace, outs["registry"], outs["name"], str(outs["version"]))
     return None if found is None else {"uri": RegistryModelUri(outs["registry"], outs["name"], str(outs["version"])).uri}
 
 
 def registry_model_folder(workspace: LocalWorkspace, model: RegistryModelUri, subject: str) -> Path:
     """The files of a registry's model version, for an endpoint to serve."""
     layout = workspace.layout.registry(model.registry)
-    found = _version(layout, model.name, model.version)
+    found = _version(workspace, model.registry, model.name, model.version)
     if found is None:
         raise NotFoundLocallyError(f"{subject}: model {model.uri} is not in registry {model.registry} ({layout.root})")
     return Path(found.source)
@@ -103,21 +100,16 @@ def _workspace_version_files(workspace: LocalWorkspace, name: str, version: str,
     return Path(found.source)
 
 
-def _client(layout: Layout) -> MlflowClient:
-    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
-    return Tracking(layout).client
-
-
 def _with_content(client: MlflowClient, name: str, content: str) -> ModelVersion | None:
     versions = client.search_model_versions(f"name = '{name}'")
     return next((v for v in versions if v.tags.get(CONTENT_TAG) == content), None)
 
 
-def _version(layout: Layout, name: str, version: str) -> ModelVersion | None:
-    if not layout.db.is_file():
+def _version(workspace: LocalWorkspace, registry: str, name: str, version: str) -> ModelVersion | None:
+    if not workspace.layout.registry(registry).db.is_file():
         return None  # never shared to: nothing to open
     try:
-        return _client(layout).get_model_version(name, version)
+        return workspace.shared_registry(registry).get_model_version(name, version)
     except MlflowException as err:
         if err.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
             return None
