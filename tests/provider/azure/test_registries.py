@@ -69,7 +69,9 @@ def test_another_stack_takes_the_exact_registry_version(backend: AzureBackend, a
     assert aml_double.find("GET", r"/registries/shared/models/iris-classifier/versions/1$", 200)
 
 
-def test_taking_a_version_the_registry_lacks_fails_message_first(backend: AzureBackend, aml_double: AzureMLDouble, registered: dict) -> None:
+def test_taking_a_version_the_registry_lacks_fails_message_first(
+    backend: AzureBackend, aml_double: AzureMLDouble, registered: dict
+) -> None:
     with pytest.raises(ModelVersionError, match=r"^model iris-classifier: version 9 is not in registry shared; run `pulumi up`"):
         backend.resolve_registry_model(share_props(aml_double, "9"))
     assert backend.read_registry_model(share_props(aml_double, "9")) is None
