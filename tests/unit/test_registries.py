@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.runtime import config as runtime_config
 
 from components.provider.providers import DeploymentProvider, RegistryModelProvider, SharedModelProvider
-from components.spec.settings import SettingsError
-from tests.unit.harness import STACK_REFERENCE, Registered, Run, run_stack
+from components.spec.settings import SettingsError, load_settings
+from tests.unit.harness import REPO, STACK_REFERENCE, Registered, Run, run_stack
 
 LAB = "organization/azureml-training/lab"
 SHARED_URI = "azureml://registries/shared/models/breast-cancer-classifier/versions/{}"
@@ -171,4 +172,17 @@ def test_an_existing_registry_on_azure_needs_its_resource_group() -> None:
     assert message == (
         "stacks/Pulumi.dev.yaml: azureml-training:registries[0].resourceGroup: required for an existing registry on Azure "
         "(the stack grants itself roles on it)"
+    )
+
+
+def test_a_local_stack_may_not_take_the_registries_folders_name() -> None:
+    runtime_config.set_all_config({"azureml-training:target": "local"}, [])
+    try:
+        with pytest.raises(SettingsError) as caught:
+            load_settings(stack="registries", root=REPO)
+    finally:
+        runtime_config.set_all_config({}, [])
+    assert str(caught.value) == (
+        "stacks/Pulumi.registries.yaml: azureml-training:local.root: <root>/registries holds the local registries; "
+        "give the stack another name"
     )
