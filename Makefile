@@ -26,6 +26,12 @@ ifneq ($(filter $(STACK),$(LOCAL_STACKS)),)
 export PULUMI_CONFIG_PASSPHRASE ?=
 endif
 
+# The guardrails (policies/, README "Guardrails (policy pack)"): `preview` and `up` run the policy pack with the
+# stack's policy config, policies/config/$(STACK).json when there is one. `POLICY_PACK= make up` runs without it.
+POLICY_PACK ?= policies
+POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
+POLICY_FLAGS = $(if $(POLICY_PACK),--policy-pack $(POLICY_PACK)$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG)))
+
 PULUMI_BIN = $(shell cat .pulumi-bin 2>/dev/null)
 PULUMI = PATH="$(PULUMI_BIN):$$PATH" pulumi
 
@@ -57,12 +63,12 @@ FORCE:
 stack: setup .pulumi-state
 	@$(PULUMI) stack select --create $(STACK) >/dev/null
 
-up: stack ## Deploy STACK (default: local) with `pulumi up --yes`.
-	$(PULUMI) up --yes --stack $(STACK)
+up: stack ## Deploy STACK (default: local) with `pulumi up --yes` and the guardrails' policy pack.
+	$(PULUMI) up --yes $(POLICY_FLAGS) --stack $(STACK)
 	@$(MAKE) --no-print-directory outputs STACK=$(STACK)
 
-preview: stack ## Show what `up` would change.
-	$(PULUMI) preview --stack $(STACK)
+preview: stack ## Show what `up` would change, and what the guardrails refuse.
+	$(PULUMI) preview $(POLICY_FLAGS) --stack $(STACK)
 
 refresh: stack ## Read the live state back into the stack.
 	$(PULUMI) refresh --yes --stack $(STACK)

@@ -1,7 +1,8 @@
 """The stacks a change touches, for CI to preview (README, "CI workflows").
 
-A stack file (`stacks/Pulumi.<stack>.yaml`) touches its own stack; a change to the program (what
-every stack runs: `PROGRAM_PATHS`) touches every stack; anything else (docs, tests, tools) none.
+A stack file (`stacks/Pulumi.<stack>.yaml`) and its guardrails' config (`policies/config/<stack>.json`)
+touch their own stack; a change to the program (what every stack runs: `PROGRAM_PATHS`, the policy
+pack included) touches every stack; anything else (docs, tests, tools) none.
 Only stacks whose file exists after the change count: a deleted stack has nothing to preview.
 
     python3 -m tools.touched_stacks <base-commit> >> "$GITHUB_OUTPUT"
@@ -22,23 +23,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = "stacks"
+POLICY_CONFIG_DIR = "policies/config"
 LOCAL_STACK = "local"
 # The dev → prod example on this machine: serve reads lab's state, which no CI preview has, so neither is previewed.
 LOCAL_EXAMPLES = ("lab", "serve")
 # What every stack runs; a folder ends with a slash.
-PROGRAM_PATHS = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components/", "jobs/")
+PROGRAM_PATHS = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components/", "jobs/", "policies/")
 
 
 def stack_of(path: str) -> str | None:
-    """`dev` for `stacks/Pulumi.dev.yaml`; None for any other path."""
+    """`dev` for `stacks/Pulumi.dev.yaml` and for `policies/config/dev.json`; None for any other path."""
     folder, _, name = path.rpartition("/")
     if folder == STACKS_DIR and name.startswith("Pulumi.") and name.endswith(".yaml"):
         return name.removeprefix("Pulumi.").removesuffix(".yaml")
+    if folder == POLICY_CONFIG_DIR and name.endswith(".json"):
+        return name.removesuffix(".json")
     return None
 
 
 def is_program(path: str) -> bool:
-    return any(path.startswith(prefix) if prefix.endswith("/") else path == prefix for prefix in PROGRAM_PATHS)
+    return stack_of(path) is None and any(path.startswith(prefix) if prefix.endswith("/") else path == prefix for prefix in PROGRAM_PATHS)
 
 
 def touched_stacks(changed: Iterable[str], stacks: Iterable[str]) -> list[str]:

@@ -80,17 +80,3 @@ class Backend(Protocol):
     def put_traffic(self, props: Props) -> Outs: ...
     def read_traffic(self, outs: Props) -> Outs | None: ...
     def delete_traffic(self, outs: Props) -> None: ...
-
-
-def open_backend(workspace: Props) -> Backend:
-    """The backend for a resource's `workspace` property, imported on first use."""
-    target = workspace.get("target")
-    if target == "local":
-        from components.provider.local.backend import LocalBackend
-
-        return LocalBackend(workspace)
-    if target == "azure":
-        from components.provider.azure.backend import AzureBackend
-
-        return AzureBackend(workspace)
-    raise ValueError(f"unknown workspace target {target!r}")

@@ -51,6 +51,15 @@ def digest(value: Any, length: int = 12) -> str:
     return hashlib.sha256(canonical(value).encode()).hexdigest()[:length]
 
 
+# Inside an asset's `definition`, the keys Azure ML changes in place; every other key makes another version.
+MUTABLE_DEFINITION = frozenset({"description", "tags", "display_name"})
+
+
+def definition_digest(definition: Mapping[str, Any] | None) -> str:
+    """A definition's fields that a version (or an endpoint) cannot change: all but the mutable ones."""
+    return digest({k: v for k, v in (definition or {}).items() if k not in MUTABLE_DEFINITION})
+
+
 def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any], nested: Iterable[str] = ()) -> list[str]:
     """Property paths whose value differs; keys in `nested` are compared one level deeper."""
     nested = set(nested)

@@ -25,20 +25,36 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.provider.backend import Backend, Outs, Props, open_backend
+from components.provider.backend import Backend, Outs, Props
 from components.provider.failures import OPERATIONS, reported
 from components.provider.host_threads import widen_serving_pool
 from components.provider.props import (
+    MUTABLE_DEFINITION,
     UNKNOWN,
     azure_name,
     canonical,
     changed_paths,
     contains_unknown,
+    definition_digest,
     digest,
     needs_replace,
     restore_integers,
     workspace_identity,
 )
+
+
+def open_backend(workspace: Props) -> Backend:
+    """The backend for a resource's `workspace` property, imported on first use."""
+    target = workspace.get("target")
+    if target == "local":
+        from components.provider.local.backend import LocalBackend
+
+        return LocalBackend(workspace)
+    if target == "azure":
+        from components.provider.azure.backend import AzureBackend
+
+        return AzureBackend(workspace)
+    raise ValueError(f"unknown workspace target {target!r}")
 
 
 class _Backends:
@@ -75,7 +91,7 @@ class AssetProvider(ResourceProvider):
     # Paths (top-level or `definition.<key>`) that Azure ML cannot change in place.
     replace_on: ClassVar[tuple[str, ...]] = ("workspace", "name")
     # Inside `definition`, the keys that can change in place; all others replace.
-    mutable_definition: ClassVar[frozenset[str]] = frozenset({"description", "tags", "display_name"})
+    mutable_definition: ClassVar[frozenset[str]] = MUTABLE_DEFINITION
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every operation of a provider fails message first (see failures.py), named after its resource kind."""
@@ -245,7 +261,7 @@ class JobProvider(AssetProvider):
         if contains_unknown(what_runs):
             return UNKNOWN  # decided once upstream values are known
         definition = what_runs.get("definition", {})
-        what_runs["definition"] = {k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition}
+        what_runs["definition"] = {k: v for k, v in definition.items() if k not in MUTABLE_DEFINITION}
         return azure_name(props["name_prefix"], props["key"], digest(what_runs, 10))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -283,12 +299,6 @@ class ModelProvider(AssetProvider):
         result = super().diff(_id, olds, news)
         result.delete_before_replace = False  # create first, always: see the class docstring
         return result
-
-    @staticmethod
-    def definition_digest(props: Props) -> str:
-        """The model file's fields that a version cannot change (all but description, tags, display name)."""
-        definition = props.get("definition") or {}
-        return digest({k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition})
 
     def _update(self, olds: Props, news: Props) -> Outs:
         # Only the description changes in place: the registered version stays.
@@ -349,7 +359,7 @@ class EndpointProvider(AssetProvider):
 
         On Azure ML an endpoint's deployments and traffic go with it, so they carry this and are made again with it.
         """
-        return digest({k: v for k, v in definition.items() if k not in AssetProvider.mutable_definition})
+        return definition_digest(definition)
 
 
 class DeploymentProvider(AssetProvider):

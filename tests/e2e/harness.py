@@ -11,7 +11,7 @@ from pulumi import automation as auto
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a stack run needs of the repository; the copy keeps tests from touching the real tree.
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "stacks", "jobs")
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "stacks", "jobs", "policies")
 
 
 def copy_project(destination: Path) -> Path:

@@ -41,47 +41,36 @@ def port_refuses(uri: str) -> bool:
     return False
 
 
-def test_local_stack_lifecycle_trains_registers_and_tears_down(project: Path, tmp_path: Path) -> None:
+def test_the_local_stack_trains_serves_retrains_what_the_script_changes_and_tears_down(project: Path, tmp_path: Path) -> None:
+    """`make up` of the example; then an edit of the training script replaces exactly the jobs that run it.
+
+    One test, one training of the example: the sweep, the train job and the pipeline are the suite's longest local work.
+    """
     stack = select_stack(project, STACK, engine_env(tmp_path / "state"))
 
     first = stack.preview()
     assert first.change_summary.get("create", 0) >= 1
 
-    up = stack.up()
-    outputs = {k: v.value for k, v in up.outputs.items()}
-    assert outputs["jobs"], "the local stack runs the example jobs"
-    assert {job["status"] for job in outputs["jobs"].values()} == {"Completed"}
-    assert all(model["version"] for model in outputs["models"].values())
-    workspace_root = project / outputs["workspace"]["root"]
+    before = {k: v.value for k, v in stack.up().outputs.items()}
+    assert before["jobs"], "the local stack runs the example jobs"
+    assert {job["status"] for job in before["jobs"].values()} == {"Completed"}
+    assert all(model["version"] for model in before["models"].values())
+    workspace_root = project / before["workspace"]["root"]
     assert workspace_root.is_dir()
-    endpoint = outputs["endpoints"]["breast-cancer"]
+    endpoint = before["endpoints"]["breast-cancer"]
+    key = before["endpointKeys"]["breast-cancer"]
     assert endpoint["deployments"] == {
-        "blue": {"model": f"breast-cancer-classifier:{outputs['models']['breast-cancer-classifier']['version']}"}
+        "blue": {"model": f"breast-cancer-classifier:{before['models']['breast-cancer-classifier']['version']}"}
     }
-    status, predictions = score_sample(project, endpoint["scoringUri"], outputs["endpointKeys"]["breast-cancer"])
+    status, predictions = score_sample(project, endpoint["scoringUri"], key)
     assert status == 200 and len(predictions) == 3 and set(predictions) <= {0, 1}
     assert score_sample(project, endpoint["scoringUri"], None)[0] == 401
-
-    again = stack.preview()
-    assert set(again.change_summary) == {"same"}
-
-    refreshed = stack.refresh()
-    assert refreshed.summary.result == "succeeded"
-    assert set(stack.preview().change_summary) == {"same"}
-
-    stack.destroy()
-    assert not workspace_root.exists()
-    assert port_refuses(endpoint["scoringUri"])
-    stack.workspace.remove_stack(STACK)
-
-
-def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(project: Path, tmp_path: Path) -> None:
-    """The train and sweep jobs, and the pipeline whose train_job step runs the script, with the models from them."""
-    stack = select_stack(project, STACK, engine_env(tmp_path / "state"))
-    before = {k: v.value for k, v in stack.up().outputs.items()}
-    pipeline_steps = project / before["workspace"]["root"] / "jobs" / before["jobs"]["pipeline"]["name"] / "steps"
+    pipeline_steps = workspace_root / "jobs" / before["jobs"]["pipeline"]["name"] / "steps"
     metrics = json.loads((pipeline_steps / "evaluate_job" / "outputs" / "report" / "metrics.json").read_text())
     assert metrics["test_accuracy"] > 0.9  # the evaluate step scored the train step's model on the prepare step's split
+
+    assert set(stack.preview().change_summary) == {"same"}
+    assert stack.refresh().summary.result == "succeeded"
     assert set(stack.preview().change_summary) == {"same"}
 
     script = project / "jobs" / "src" / "train.py"
@@ -89,8 +78,7 @@ def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(proje
     shown: list[str] = []
     preview = stack.preview(on_output=shown.append)
     text = "".join(shown)
-    jobs_using_script = len(before["jobs"])
-    assert preview.change_summary.get("replace") == jobs_using_script + len(before["models"])
+    assert preview.change_summary.get("replace") == len(before["jobs"]) + len(before["models"])
     assert "azureml:Job train replace [diff: ~code_hash,name]" in text
     assert "azureml:Job pipeline replace [diff: ~name,steps.train_job.code_hash]" in text
     assert "azureml:OnlineDeployment deployment-breast-cancer-blue update [diff: ~model]" in text
@@ -102,8 +90,9 @@ def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(proje
     served = {outputs["endpoints"]["breast-cancer"]["deployments"]["blue"]["model"] for outputs in (before, after)}
     assert served == {f"breast-cancer-classifier:{outputs['models']['breast-cancer-classifier']['version']}" for outputs in (before, after)}
     assert len(served) == 2
+    assert score_sample(project, endpoint["scoringUri"], key)[0] == 200
     # The new pipeline ran the edited step and the one after it, and reused the one before.
-    steps = project / after["workspace"]["root"] / "jobs" / after["jobs"]["pipeline"]["name"] / "steps"
+    steps = workspace_root / "jobs" / after["jobs"]["pipeline"]["name"] / "steps"
     reused = {
         step: json.loads((steps / step / "step.json").read_text()).get("reused_from") for step in ("prep_job", "train_job", "evaluate_job")
     }
@@ -112,4 +101,6 @@ def test_editing_the_training_script_replaces_exactly_the_jobs_that_use_it(proje
     assert set(stack.preview().change_summary) == {"same"}
 
     stack.destroy()
+    assert not workspace_root.exists()
+    assert port_refuses(endpoint["scoringUri"])
     stack.workspace.remove_stack(STACK)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.provider.props import UNKNOWN, restore_integers
+from components.provider.props import UNKNOWN, definition_digest, restore_integers
 from components.provider.providers import (
     DatastoreProvider,
     DeploymentProvider,
@@ -251,9 +251,9 @@ def test_a_models_description_and_tags_update_in_place() -> None:
 
 
 def test_a_models_definition_digest_ignores_what_a_version_can_change() -> None:
-    base = ModelProvider.definition_digest(model_props())
-    assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "sklearn"}, "tags": {"x": "y"}})) == base
-    assert ModelProvider.definition_digest(model_props(definition={"properties": {"framework": "torch"}})) != base
+    base = definition_digest(model_props()["definition"])
+    assert definition_digest(model_props(definition={"properties": {"framework": "sklearn"}, "tags": {"x": "y"}})["definition"]) == base
+    assert definition_digest(model_props(definition={"properties": {"framework": "torch"}})["definition"]) != base
 
 
 AZURE = {"target": "azure", "subscription_id": "s", "resource_group": "rg", "workspace_name": "ws"}

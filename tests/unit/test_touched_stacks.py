@@ -1,4 +1,5 @@
-"""Which stacks CI previews for a change (tools/touched_stacks.py): a stack file its own stack, the program every stack."""
+"""Which stacks CI previews for a change (tools/touched_stacks.py): a stack file (or its policy config) its own stack,
+the program (the policy pack included) every stack."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ def test_a_stack_file_touches_its_own_stack_only() -> None:
     assert touched_stacks(["stacks/Pulumi.prod.yaml"], STACKS) == ["prod"]
 
 
+def test_a_stacks_policy_config_touches_its_own_stack_only() -> None:
+    assert touched_stacks(["policies/config/dev.json"], STACKS) == ["dev"]
+
+
 def test_a_change_to_the_program_touches_every_stack() -> None:
-    for path in ("components/spec/settings.py", "jobs/src/train.py", "__main__.py", "requirements.txt", "Pulumi.yaml"):
+    programs = ("components/spec/settings.py", "jobs/src/train.py", "__main__.py", "requirements.txt", "Pulumi.yaml")
+    for path in (*programs, "policies/azureml_guardrails/jobs.py", "policies/PulumiPolicy.yaml"):
         assert touched_stacks(["README.md", path], STACKS) == STACKS, path
 
 

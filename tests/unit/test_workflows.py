@@ -3,6 +3,7 @@ and pin what they use. (actionlint checks their syntax and wiring in `make lint`
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -75,3 +76,33 @@ def test_the_cli_installed_is_the_version_of_the_pinned_sdk(tmp_path: Path) -> N
     subprocess.run(["bash", "-c", pins["run"]], cwd=REPO, env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"}, check=True)
     (pin,) = re.findall(r"^pulumi==(\S+)$", (REPO / "requirements.txt").read_text(), re.MULTILINE)
     assert output.read_text() == f"pulumi={pin}\n"
+
+
+def test_previews_and_ups_run_the_guardrails_with_the_stacks_policy_config_as_make_does(tmp_path: Path) -> None:
+    """README, "Guardrails (policy pack)": the config is policies/config/<stack>.json when the stack has one."""
+    step = action_step(".github/actions/pulumi-azure/action.yml", "pulumi/actions@", "command")
+    assert step["with"]["policyPacks"] == "policies"
+    assert step["with"]["policyPackConfigs"] == "${{ steps.policy.outputs.config }}"
+    policy = next(s for s in steps(documents()[".github/actions/pulumi-azure/action.yml"]) if s.get("id") == "policy")
+    for stack, config in (("dev", "policies/config/dev.json"), ("prod", "policies/config/prod.json"), ("staging", "")):
+        output = tmp_path / f"github-output-{stack}"
+        environment = {"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin", "STACK": stack}
+        subprocess.run(["bash", "-c", policy["run"]], cwd=REPO, env=environment, check=True)
+        assert output.read_text() == f"config={config}\n"
+        expected = f"--policy-pack policies{f' --policy-pack-config {config}' if config else ''} --stack {stack}"
+        assert make_command("preview", STACK=stack).endswith(f"pulumi preview {expected}")
+    assert policy["env"]["STACK"] == "${{ inputs.stack }}"
+
+
+def test_a_run_of_make_opts_out_of_the_guardrails_with_an_empty_policy_pack() -> None:
+    assert make_command("up", POLICY_PACK="").endswith("pulumi up --yes  --stack local")
+    with_pack = "pulumi up --yes --policy-pack policies --policy-pack-config policies/config/local.json --stack local"
+    assert make_command("up").endswith(with_pack)
+
+
+def make_command(target: str, **variables: str) -> str:
+    """The pulumi command `make <target>` runs (make -n: nothing runs), with these variables in its environment."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("STACK", "POLICY_PACK", "POLICY_CONFIG")} | variables
+    made = subprocess.run(["make", "-n", target], cwd=REPO, env=environment, capture_output=True, text=True, check=True)
+    (command,) = [line for line in made.stdout.splitlines() if f" pulumi {target} " in line]
+    return command

@@ -18,7 +18,7 @@ from components.provider.azure.polling import status_of
 from components.provider.azure.report import report
 from components.provider.azure.versions import active_version, active_versions, archive_version, first
 from components.provider.backend import Outs, Props
-from components.provider.providers import ModelProvider
+from components.provider.props import definition_digest
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
@@ -113,7 +113,7 @@ def _came_from(model: Any, props: Props) -> bool:
 
 def _lineage(props: Props) -> dict[str, str]:
     """What a version came from: the same again is the same version."""
-    return {JOB_KEY: props["job_name"], OUTPUT_KEY: props["output"], DEFINITION_KEY: ModelProvider.definition_digest(props)}
+    return {JOB_KEY: props["job_name"], OUTPUT_KEY: props["output"], DEFINITION_KEY: definition_digest(props.get("definition"))}
 
 
 def _model_type(props: Props) -> str:

@@ -1,6 +1,6 @@
 """The local backend: Azure ML's assets and jobs on this machine (`target: local`).
 
-Imported only when a resource's workspace is local (see `backend.open_backend`).
+Imported only when a resource's workspace is local (see `providers.open_backend`).
 
 - `backend.py`: the Backend protocol, delegating to the modules below.
 - `workspace.py`, `layout.py`, `ownership.py`, `tracking.py`: a stack's folder, where each thing

@@ -27,7 +27,7 @@ from components.provider.local.progress import report
 from components.provider.local.records import read_record
 from components.provider.local.references import parse_asset_reference
 from components.provider.local.workspace import LocalWorkspace
-from components.provider.providers import ModelProvider
+from components.provider.props import definition_digest
 from components.provider.registry_uris import registry_model
 
 JOB_TAG = "azureml.job_name"
@@ -108,7 +108,7 @@ def _lineage(props: Props) -> dict[str, str]:
         JOB_TAG: props["job_name"],
         OUTPUT_TAG: props["output"],
         TYPE_TAG: props.get("type") or "mlflow_model",
-        DEFINITION_TAG: ModelProvider.definition_digest(props),
+        DEFINITION_TAG: definition_digest(props.get("definition")),
     }
 
 

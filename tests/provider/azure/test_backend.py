@@ -11,7 +11,7 @@ import pytest
 
 from components.provider.azure import client
 from components.provider.azure.backend import AzureBackend
-from components.provider.backend import open_backend
+from components.provider.providers import open_backend
 from tests.azureml_double import AzureMLDouble
 from tests.provider.azure.builders import Project, command_job, ticking, workspace
 
@@ -22,7 +22,7 @@ def test_opening_the_backend_imports_no_azure_sdk_and_builds_no_client() -> None
     script = textwrap.dedent(
         f"""
         import sys
-        from components.provider.backend import open_backend
+        from components.provider.providers import open_backend
         backend = open_backend({WORKSPACE!r})
         print(type(backend).__name__, sorted(m for m in sys.modules if m.startswith("azure")), backend._client is not None)
         """

@@ -1,8 +1,9 @@
 // Command pulumi-language-python is a small Python language host for the Pulumi
 // engine. The upstream host (sdk/python/cmd/pulumi-language-python) is a separate
 // Go module that the module proxy does not serve, so we ship our own: it covers
-// what a pip/virtualenv project needs (run the program, report the interpreter)
-// and leaves code generation, packing and plugin discovery unimplemented.
+// what a pip/virtualenv project needs (run the program, report the interpreter,
+// run a Python policy pack: policy.go) and leaves code generation, packing and
+// plugin discovery unimplemented.
 //
 // The program itself is run by the `pulumi-language-python-exec` script from the
 // sdk/v3 module, which must sit next to this binary.
@@ -101,7 +102,7 @@ func main() {
 }
 
 type pythonHost struct {
-	// Methods we don't need (codegen, Pack, Link, RunPlugin, ...) answer
+	// Methods we don't need (codegen, Pack, Link, ...) answer
 	// Unimplemented, which the engine treats as "not supported".
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
@@ -321,6 +322,7 @@ func (h *pythonHost) GetProgramDependencies(
 type python struct {
 	venv        string // absolute virtualenv directory, or "" for an ambient python
 	interpreter string
+	declaredIn  string // the file whose runtime options name the virtualenv, for messages
 }
 
 // newPython reads runtime.options from Pulumi.yaml (passed in ProgramInfo). A
@@ -345,7 +347,7 @@ func newPython(info *pulumirpc.ProgramInfo) (*python, error) {
 	if !filepath.IsAbs(venv) {
 		venv = filepath.Join(info.GetRootDirectory(), venv)
 	}
-	return &python{venv: venv, interpreter: filepath.Join(venv, "bin", "python")}, nil
+	return &python{venv: venv, interpreter: filepath.Join(venv, "bin", "python"), declaredIn: "Pulumi.yaml"}, nil
 }
 
 // validate explains how to create a missing virtualenv instead of failing
@@ -356,9 +358,9 @@ func (p *python) validate() error {
 		return err
 	}
 	if _, err := os.Stat(p.interpreter); err != nil {
-		return fmt.Errorf("the virtualenv %s set in Pulumi.yaml has no bin/python; create it with "+
+		return fmt.Errorf("the virtualenv %s set in %s has no bin/python; create it with "+
 			"`python3 -m venv %s && %s -m pip install -r requirements.txt` (or `pulumi install`)",
-			p.venv, p.venv, p.interpreter)
+			p.venv, p.declaredIn, p.venv, p.interpreter)
 	}
 	return nil
 }
