@@ -10,6 +10,7 @@ import pytest
 
 from components.infra import rbac
 from components.infra.registry import public_network_access, replication_locations
+from tests.unit.arm_rules import check_inputs
 from tests.unit.harness import ASSIGNMENT, DEPLOYER, IDENTITY, ML_REGISTRY, SUBSCRIPTION, Run, run_stack
 
 SHARED = {"registries": [{"file": "jobs/registries/shared.yml"}], "models.0.registry": "shared"}
@@ -89,3 +90,9 @@ def test_an_existing_workspace_grants_the_deployer_only() -> None:
     workspace = {"existing": True, "subscriptionId": SUBSCRIPTION, "resourceGroup": "rg-team", "name": "team-ws"}
     run = run_stack("dev", {**EXISTING, "workspace": workspace, "compute": []})
     assert [principal for _, principal in registry_user_grants(run)] == [DEPLOYER]
+
+
+def test_the_registry_inputs_are_what_the_azure_native_sdk_takes(prod: Run) -> None:
+    check = check_inputs(prod.one(ML_REGISTRY))
+    assert check.violations == []
+    assert "registry-shared-registry.identity.type" in check.enums_checked
