@@ -75,3 +75,19 @@ def test_taking_a_version_the_registry_lacks_fails_message_first(
     with pytest.raises(ModelVersionError, match=r"^model iris-classifier: version 9 is not in registry shared; run `pulumi up`"):
         backend.resolve_registry_model(share_props(aml_double, "9"))
     assert backend.read_registry_model(share_props(aml_double, "9")) is None
+
+
+def test_a_deployment_of_the_consuming_workspace_serves_the_registry_version(
+    backend: AzureBackend, aml_double: AzureMLDouble, registered: dict
+) -> None:
+    shared = backend.share_model(share_props(aml_double, registered["version"]))
+    definition = {"name": "blue", "endpoint_name": "clf", "instance_type": "Standard_DS3_v2", "instance_count": 1}
+    deployment = {"workspace": workspace(aml_double), "endpoint_name": "clf", "name": "blue", "definition": definition}
+    backend.put_endpoint({"workspace": workspace(aml_double), "name": "clf", "definition": {"name": "clf", "auth_mode": "key"}})
+
+    backend.put_deployment({**deployment, "model": shared["uri"]})
+
+    (put,) = aml_double.find("PUT", r"/onlineEndpoints/clf/deployments/blue$", 201)
+    assert put.body["properties"]["model"] == URI.format(1)
+    with pytest.raises(Exception, match=r"iris-classifier:9 .* could not be found"):
+        backend.put_deployment({**deployment, "model": URI.format(9)})
