@@ -22,7 +22,9 @@ from components.provider.providers import (
     JobProvider,
     LocalWorkspaceProvider,
     ModelProvider,
+    RegistryModelProvider,
     ScheduleProvider,
+    SharedModelProvider,
     TrafficProvider,
 )
 
@@ -180,6 +182,49 @@ class Model(Resource, module="azureml", name="Model"):
         inputs = {"workspace": workspace, "name": name, "job_name": job_name, "output": output, "type": type}
         inputs |= {"description": description, "definition": definition or {}}
         super().__init__(ModelProvider(), resource_name, _props(inputs, ("version", "uri")), opts)
+
+
+class SharedModel(Resource, module="azureml", name="SharedModel"):
+    """A workspace's model version (`name`, `version`) shared to `registry`: its version there and its
+    `azureml://registries/...` URI."""
+
+    registry: pulumi.Output[str]
+    registry_version: pulumi.Output[str]
+    uri: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        registry: str,
+        name: str,
+        version: Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "registry": registry, "name": name, "version": version}
+        super().__init__(SharedModelProvider(), resource_name, _props(inputs, ("registry_version", "uri")), opts)
+
+
+class RegistryModel(Resource, module="azureml", name="RegistryModel"):
+    """A registry's model version another stack shared, served by this one: its `azureml://registries/...` URI."""
+
+    registry: pulumi.Output[str]
+    version: pulumi.Output[str]
+    uri: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        registry: Input[str],
+        name: Input[str],
+        version: Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "registry": registry, "name": name, "version": version}
+        super().__init__(RegistryModelProvider(), resource_name, _props(inputs, ("uri",)), opts)
 
 
 class Endpoint(Resource, module="azureml", name="OnlineEndpoint"):

@@ -7,8 +7,9 @@ then components/spec/validation.py and, for pipelines, components/spec/pipeline_
 stack's components), and checks what no single file can tell: that no two environments, data
 assets, datastores or components of the stack share a name (their resources would collide),
 that a model's `output` is one its job declares, that no two schedules share a name (a schedule's job
-goes through every check a job of the stack does), and that what the YAMLs name exists where the
-stack deploys (components/spec/stack_references.py).
+goes through every check a job of the stack does), that what the YAMLs name exists where the
+stack deploys (components/spec/stack_references.py), and that registries and the models shared to them
+or taken from other stacks are what they claim (components/spec/registry_specs.py).
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from pathlib import Path
 from components.spec.endpoint_specs import check_endpoints
 from components.spec.pipeline_checks import StackComponent
 from components.spec.pipeline_specs import step_outputs
+from components.spec.registry_specs import StackOutputs, check_registries, engine_stack_outputs, read_sources
 from components.spec.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
 from components.spec.specs import JobSpec, SpecLoader
 from components.spec.stack_references import Declared, Scope, check_references
 
 
-def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
-    """Load every definition the stack lists (raising its one line if one is wrong), then cross-check."""
+def check_stack(settings: StackSettings, stack: str, root: Path, read_stack_outputs: StackOutputs = engine_stack_outputs) -> None:
+    """Load every definition the stack lists (raising its one line if one is wrong), then cross-check; a model taken
+    `from` another stack is checked against that stack's outputs (`read_stack_outputs`, the engine's by default)."""
     where = stack_file(stack)
     loader = SpecLoader(root, where, external_paths=settings.external_paths)
     environments = [loader.environment(entry) for entry in settings.environments]
@@ -49,8 +52,12 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
             loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])
     for i, model in enumerate(settings.models):
         loader.model(model)
-        file, spec = jobs[model.job]
-        _check_model_output(i, model, file, spec, where)
+        if model.job is not None:
+            file, spec = jobs[model.job]
+            _check_model_output(i, model, file, spec, where)
+    registries = [loader.registry(i, entry) for i, entry in enumerate(settings.registries)]
+    check_registries(registries, settings.models, where)
+    read_sources(settings, [registry.name for registry in registries], read_stack_outputs, where)
     endpoints = [loader.endpoint(i, entry) for i, entry in enumerate(settings.endpoints)]
     check_endpoints(endpoints, {model.name: model.type for model in settings.models}, settings.target == "local", where)
     declared = Declared(

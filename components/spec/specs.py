@@ -35,6 +35,7 @@ from components.spec.pipeline_specs import (
     step_code,
     step_environments,
 )
+from components.spec.registry_specs import RegistrySpec
 from components.spec.schedule_specs import check_trigger, trigger_of
 from components.spec.settings import (
     ComponentEntry,
@@ -45,6 +46,7 @@ from components.spec.settings import (
     EnvironmentEntry,
     JobEntry,
     ModelEntry,
+    RegistryEntry,
     ScheduleEntry,
     SettingsError,
 )
@@ -264,6 +266,14 @@ class SpecLoader:
         body = self._load(entry.file, "load_model").body
         # The path comes from the job output; a path in the file would contradict it.
         return {k: v for k, v in body.items() if k not in ("$schema", "path")}
+
+    def registry(self, index: int, entry: RegistryEntry) -> RegistrySpec:
+        """`registries[index]`: its YAML validated by azure-ai-ml's `load_registry`, or an existing one by name."""
+        if entry.file is None:
+            return RegistrySpec(index, str(entry.name), resource_group=entry.resource_group, subscription_id=entry.subscription_id)
+        body = _without_schema(self._load(entry.file, "load_registry").body)
+        tags = {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
+        return RegistrySpec(index, str(body.get("name")), body, entry.file.as_posix(), tags=tags)
 
     def endpoint(self, index: int, entry: EndpointEntry) -> EndpointSpec:
         """`endpoints[index]`: its endpoint YAML and deployment YAMLs, each validated by azure-ai-ml's loader."""

@@ -185,8 +185,22 @@ _WORKSPACE_ASSET = re.compile(
 )
 
 
+_REGISTRY_MODEL = re.compile(r"^azureml://registries/(?P<registry>[^/]+)/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
+
+
 def _check_asset(double: AzureMLDouble, kind: str, asset_id: str) -> None:
-    """A version of this workspace must exist; registry, curated and storage references are not checked."""
+    """A version of this workspace must exist, and a model version of a registry the double has; other registries'
+    (the public `azureml` one), curated and storage references are not checked."""
+    shared = _REGISTRY_MODEL.match(asset_id) if kind == "models" else None
+    if shared is not None and shared["registry"] in double.registries.registries:
+        if double.registries.model(shared["registry"], shared["name"], shared["version"]) is None:
+            raise HttpError(
+                404,
+                "UserError",
+                f"Model version {shared['name']}:{shared['version']} ({asset_id}) could not be found.",
+                inner=("NotFound",),
+            )
+        return
     match = _WORKSPACE_ASSET.match(asset_id)
     if not match or match["kind"] != kind:
         return

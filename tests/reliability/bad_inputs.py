@@ -682,4 +682,21 @@ SERVING = [
     ),
 ]
 
-CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING
+# Promotion (README "dev → prod"): a model shared to a registry the stack does not declare; one taken from a stack
+# the state backend does not have (read through the engine at preview, as the StackReference would read it).
+TAKEN = {"name": "breast-cancer-classifier", "from": {"stack": "organization/azureml-training/nope"}}
+PROMOTION = [
+    BadInput(
+        "model-registry-undeclared",
+        "azureml-training:models[0].registry: 'shared' is not a registry of this stack (registries: none;",
+        {"models": entries("models", registry="shared")},
+    ),
+    BadInput(
+        "model-from-unknown-stack",
+        "azureml-training:models[0].from: stack organization/azureml-training/nope cannot be read from this state backend "
+        '(unknown stack "organization/azureml-training/nope"); `pulumi up` it first',
+        {"models": [TAKEN], "registries": [{"name": "shared", "existing": True}]},
+    ),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING + PROMOTION

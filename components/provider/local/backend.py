@@ -82,6 +82,24 @@ class LocalBackend:
     def archive_model(self, outs: Props) -> None:
         _models().archive_model(self._workspace, outs)
 
+    def share_model(self, props: Props) -> Outs:
+        return _registries().share_model(self._workspace, props)
+
+    def read_shared_model(self, outs: Props) -> Outs | None:
+        return _registries().read_shared_model(self._workspace, outs)
+
+    def keep_shared_model(self, outs: Props) -> None:
+        _registries().keep_shared_model(self._workspace, outs)
+
+    def resolve_registry_model(self, props: Props) -> Outs:
+        return _registries().resolve_registry_model(self._workspace, props)
+
+    def read_registry_model(self, outs: Props) -> Outs | None:
+        return _registries().read_registry_model(self._workspace, outs)
+
+    def forget_registry_model(self, outs: Props) -> None:
+        """Taking a model changed nothing in the registry: nothing to undo."""
+
     def put_endpoint(self, props: Props) -> Outs:
         return endpoints.put_endpoint(self._workspace, props)
 
@@ -124,3 +142,10 @@ def _models() -> ModuleType:
     from components.provider.local import models
 
     return models
+
+
+def _registries() -> ModuleType:
+    """Registries are MLflow model registries too (see `_models`)."""
+    from components.provider.local import registries
+
+    return registries
