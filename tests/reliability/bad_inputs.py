@@ -699,4 +699,27 @@ PROMOTION = [
     ),
 ]
 
-CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING + PROMOTION
+
+# Schedules (README "Schedules"): checked on the local target as on Azure, before azure-ai-ml's loader, which takes
+# any expression.
+NIGHTLY = "jobs/schedules/nightly-train.yml"
+
+
+def schedule(expression: str = "0 2 * * *", job: str = "../pipeline-job.yml") -> dict[str, str]:
+    text = f"name: nightly\ntrigger:\n  type: cron\n  expression: '{expression}'\ncreate_job:\n  job: {job}\n"
+    return {NIGHTLY: text}
+
+
+SCHEDULED = {"schedules": [{"file": NIGHTLY}]}
+SCHEDULES = [
+    BadInput("schedule-cron-unparsable", f"{NIGHTLY}: trigger.expression: '0 25 * * *' does not parse", SCHEDULED, schedule("0 25 * * *")),
+    BadInput(
+        "schedule-of-a-command-job",
+        f"{NIGHTLY}: create_job.job: jobs/train-job.yml is a command job; Azure ML schedules run pipeline jobs",
+        SCHEDULED,
+        schedule(job="../train-job.yml"),
+    ),
+    BadInput("schedule-job-file-missing", f"{NIGHTLY}: create_job", SCHEDULED, schedule(job="../nightly-missing.yml")),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING + PROMOTION + SCHEDULES
