@@ -20,8 +20,9 @@ export PULUMI_PARALLEL ?= 64
 # from ever running. With this, `up` (and `destroy`) go on with everything that does not depend on the failure and
 # then fail, listing every error (README, "How jobs run at once"). Yours wins (`PULUMI_CONTINUE_ON_ERROR=false make up`).
 export PULUMI_CONTINUE_ON_ERROR ?= true
-# The local stack holds no real secrets: an empty passphrase, for it alone, unless you set one.
-ifeq ($(STACK),local)
+# The stacks of this machine hold no real secrets: an empty passphrase, for them alone, unless you set one.
+LOCAL_STACKS := local lab serve
+ifneq ($(filter $(STACK),$(LOCAL_STACKS)),)
 export PULUMI_CONFIG_PASSPHRASE ?=
 endif
 

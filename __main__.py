@@ -25,6 +25,8 @@ def main() -> None:
     if settings.endpoints:
         pulumi.export("endpoints", assets.endpoints)
         pulumi.export("endpointKeys", assets.endpoint_keys)
+    if settings.schedules:
+        pulumi.export("schedules", assets.schedules)
 
 
 exit_on_settings_error(main)

@@ -1,4 +1,4 @@
-"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models and online endpoints.
+"""The stack's Azure ML assets: environments, datastores, data, components, jobs, models, online endpoints and schedules.
 
 Built from the YAML files a stack lists. References between items of the same
 stack (an environment or data asset used by a job, a component used by a pipeline
@@ -13,21 +13,37 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from components.failed_dependencies import NOT_DEPLOYED, dependency_on, value_or
-from components.provider import Component, DataAsset, Datastore, Deployment, Endpoint, EndpointTraffic, Environment, Job, Model
+from components.provider import (
+    Component,
+    DataAsset,
+    Datastore,
+    Deployment,
+    Endpoint,
+    EndpointTraffic,
+    Environment,
+    Job,
+    Model,
+    RegistryModel,
+    Schedule,
+    SharedModel,
+)
 from components.provider.hosts import ProviderHosts
+from components.provider.props import digest
 from components.provider.providers import EndpointProvider
 from components.spec.asset_references import asset_reference
 from components.spec.endpoint_specs import EndpointSpec
 from components.spec.local_fidelity import deployment_unhonoured_locally, unhonoured_locally
 from components.spec.pipeline_specs import component_field, step_environment_reference
-from components.spec.settings import StackSettings, secret, stack_file
-from components.spec.specs import JobSpec, SpecLoader, VersionedSpec
+from components.spec.schedule_specs import next_runs
+from components.spec.settings import ModelEntry, ModelSource, StackSettings, secret, stack_file
+from components.spec.specs import JobSpec, ScheduleSpec, SpecLoader, VersionedSpec
 
 # `azureml://datastores/<name>/paths/...`: a path inside a datastore.
 _DATASTORE_PATH = re.compile(r"^azureml://datastores/(?P<name>[^/]+)(/|$)")
@@ -50,6 +66,8 @@ class WorkspaceTarget:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     # The provider instances (host processes) the assets run in: see components/provider/hosts.py.
     hosts: ProviderHosts = field(default_factory=ProviderHosts)
+    # What a registry's users wait for, by registry name: its creation and this stack's role assignments on it.
+    registries: Mapping[str, list[pulumi.Resource]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,7 @@ class MlAssets(pulumi.ComponentResource):
     models: pulumi.Output[dict]
     endpoints: pulumi.Output[dict]
     endpoint_keys: pulumi.Output[dict]
+    schedules: dict[str, dict[str, Any]]
 
     def __init__(self, name: str, settings: StackSettings, target: WorkspaceTarget, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("azureml-training:index:MlAssets", name, None, opts)
@@ -79,21 +98,35 @@ class MlAssets(pulumi.ComponentResource):
         self._components = dict(self._versioned(Component, "component", self._loader.component(c)) for c in settings.components)
         self._local = settings.target == "local"
         self._jobs = {entry.job_key: self._job(entry) for entry in settings.jobs}
-        self._models = {entry.name: self._model(entry) for entry in settings.models}
+        self._stacks: dict[str, pulumi.StackReference] = {}
+        self._models = {entry.name: self._taken(entry, entry.source) if entry.source else self._model(entry) for entry in settings.models}
+        self._shared = {entry.name: self._share(entry) for entry in settings.models if entry.registry}
         served = [self._endpoint(self._loader.endpoint(i, entry)) for i, entry in enumerate(settings.endpoints)]
+        self.schedules = self._schedules([self._loader.schedule(entry) for entry in settings.schedules])
         self.jobs = pulumi.Output.from_input({key: self._job_entry(job) for key, job in self._jobs.items()})
-        self.models = pulumi.Output.from_input({name: self._model_entry(model) for name, model in self._models.items()})
+        self.models = pulumi.Output.from_input({name: self._model_entry(name) for name in self._models})
         self.endpoints = pulumi.Output.from_input({name: described for name, described, _key in served})
         self.endpoint_keys = pulumi.Output.secret({name: key for name, _described, key in served})
-        self.register_outputs({"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys})
+        outputs = {"jobs": self.jobs, "models": self.models, "endpoints": self.endpoints, "endpointKeys": self.endpoint_keys}
+        self.register_outputs({**outputs, "schedules": self.schedules})
 
     @staticmethod
     def _job_entry(job: Job) -> pulumi.Output[dict]:
         return value_or(pulumi.Output.all(name=job.name, status=job.status, url=job.url), FAILED_JOB)
 
-    @staticmethod
-    def _model_entry(model: Model) -> pulumi.Output[dict | None]:
-        return value_or(pulumi.Output.all(version=model.version, uri=model.uri), NOT_REGISTERED_MODEL)
+    def _model_entry(self, name: str) -> pulumi.Output[dict | None]:
+        """`{version, uri}`; a shared model adds its registry, version there and URI, which stacks taking it read."""
+        model = self._models[name]
+        if isinstance(model, RegistryModel):
+            entry = pulumi.Output.all(version=model.version, uri=model.uri, registry=model.registry, registryVersion=model.version)
+            return value_or(entry, NOT_REGISTERED_MODEL)
+        shared = self._shared.get(name)
+        if shared is None:
+            return value_or(pulumi.Output.all(version=model.version, uri=model.uri), NOT_REGISTERED_MODEL)
+        entry = pulumi.Output.all(
+            version=model.version, uri=model.uri, registry=shared.registry, registryVersion=shared.registry_version, registryUri=shared.uri
+        )
+        return value_or(entry, NOT_REGISTERED_MODEL)
 
     def _opts(
         self, depends_on: list[pulumi.Input[pulumi.Resource]] | None = None, provider: pulumi.ProviderResource | None = None
@@ -178,6 +211,36 @@ class MlAssets(pulumi.ComponentResource):
             opts=self._opts([dependency_on(job, self)]),
         )
 
+    def _share(self, entry: ModelEntry) -> SharedModel:
+        """The registered version, shared to the entry's registry once it is registered."""
+        model = self._models[entry.name]
+        return SharedModel(
+            f"shared-{entry.name}",
+            workspace=self._target.workspace,
+            registry=str(entry.registry),
+            name=entry.name,
+            version=value_or(model.version, NOT_DEPLOYED),
+            opts=self._opts([dependency_on(model, self), *self._target.registries.get(str(entry.registry), [])]),
+        )
+
+    def _taken(self, entry: ModelEntry, source: ModelSource) -> RegistryModel:
+        """A model another stack shared, read from that stack's outputs (checked at preview: registry_specs.py):
+        the registry version it exports now, so a newer one promoted there updates this model and what serves it."""
+        stack = source.stack
+        if stack not in self._stacks:
+            self._stacks[stack] = pulumi.StackReference(stack, opts=pulumi.ResourceOptions(parent=self))
+        exported = self._stacks[stack].get_output("models").apply(lambda models: (models or {}).get(entry.source_model) or {})
+        registry = exported.apply(lambda model: str(model.get("registry")))
+        return RegistryModel(
+            f"model-{entry.name}",
+            workspace=self._target.workspace,
+            registry=registry,
+            name=entry.source_model,
+            version=exported.apply(lambda model: str(model.get("registryVersion"))),
+            # Which registry is known once the reference is read: wait for this stack's access to every one it declares.
+            opts=self._opts([resource for resources in self._target.registries.values() for resource in resources]),
+        )
+
     def _endpoint(self, spec: EndpointSpec) -> tuple[str, dict[str, Any], pulumi.Output[str | None]]:
         """The endpoint, then its deployments, then its traffic (which may name only deployments that exist):
         its name, what the stack outputs say of it, and its primary key (None for one this update did not deploy)."""
@@ -224,10 +287,49 @@ class MlAssets(pulumi.ComponentResource):
         }
         return spec.name, described, value_or(endpoint.primary_key, None)
 
+    def _schedules(self, specs: list[ScheduleSpec]) -> dict[str, dict[str, Any]]:
+        """Each schedule, and what the stack outputs say of it: its next three fire times from now (the time of this
+        `up`, or preview), its trigger and the job it runs. The fire times are no property of the resource: time
+        passing changes no resource, so it never shows as an update."""
+        now = datetime.now(UTC)
+        described = {}
+        for spec in specs:
+            self._schedule(spec)
+            described[spec.name] = {"nextRuns": next_runs(spec.trigger, now), "trigger": spec.trigger, "job": spec.runs}
+        if self._local and specs:
+            names = ", ".join(spec.name for spec in specs)
+            pulumi.log.warn(
+                f"{stack_file(pulumi.get_stack())}: schedules fire only on Azure ML; on the local target they are checked "
+                f"and their next runs shown (output `schedules`), and nothing runs for them ({names})",
+                self,
+            )
+        return described
+
+    def _schedule(self, spec: ScheduleSpec) -> Schedule:
+        """The schedule waits for the stack's assets its job names; `job` covers all the job runs from (see Job)."""
+        depends_on: list[pulumi.Input[pulumi.Resource]] = []
+        job: pulumi.Input[str] | None = None
+        if spec.job is not None:
+            definition, depends_on = self._resolve(spec.job)
+            steps = self._resolve_steps(spec.job, definition, depends_on) if spec.job.steps else {}
+            content = [definition, spec.job.code_hash, spec.job.input_hashes, spec.job.environment_hash, steps]
+            job = pulumi.Output.from_input(content).apply(lambda resolved: digest(resolved, 16))
+        return Schedule(
+            f"schedule-{spec.name}",
+            workspace=self._target.workspace,
+            name=spec.name,
+            definition=spec.definition,
+            base_dir=spec.base_dir,
+            job=job,
+            opts=self._opts(depends_on),
+        )
+
     @staticmethod
     def _served_entry(deployment: Deployment) -> pulumi.Output[str | None]:
-        """`<name>:<version>` of the model a deployment serves."""
-        return value_or(deployment.model.apply(lambda model: model.removeprefix("azureml:")), None)
+        """`<name>:<version>` of the model a deployment serves (a registry's by its whole `azureml://registries/...` URI)."""
+        return value_or(
+            deployment.model.apply(lambda model: model if model.startswith("azureml://") else model.removeprefix("azureml:")), None
+        )
 
     def _served_model(self, reference: Any, depends_on: list[pulumi.Input[pulumi.Resource]]) -> pulumi.Input[str]:
         """A model of this stack, `@latest` or pinned, is waited for; `@latest` becomes the exact version the stack
@@ -237,6 +339,8 @@ class MlAssets(pulumi.ComponentResource):
         if named is None or model is None:
             return reference
         depends_on.append(dependency_on(model, self))
+        if isinstance(model, RegistryModel):  # taken from another stack: the registry's version it exports
+            return value_or(model.uri, NOT_DEPLOYED)
         if named.version is not None:
             return reference
         return pulumi.Output.concat("azureml:", named.name, ":", value_or(model.version, NOT_DEPLOYED))

@@ -8,7 +8,8 @@ Only stacks whose file exists after the change count: a deleted stack has nothin
     python3 -m tools.touched_stacks <base-commit> >> "$GITHUB_OUTPUT"
 
 prints `azure-stacks=[...]` (JSON, for a job matrix) and `local-stack=true|false`: the `local` stack
-(the Makefile's default, no Azure) is previewed with `make preview`, every other one in Azure.
+(the Makefile's default, no Azure) is previewed with `make preview`, every other one in Azure but the
+local dev → prod example (`LOCAL_EXAMPLES`).
 Standard library only, so it runs before the project's virtualenv exists.
 """
 
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = "stacks"
 POLICY_CONFIG_DIR = "policies/config"
 LOCAL_STACK = "local"
+# The dev → prod example on this machine: serve reads lab's state, which no CI preview has, so neither is previewed.
+LOCAL_EXAMPLES = ("lab", "serve")
 # What every stack runs; a folder ends with a slash.
 PROGRAM_PATHS = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components/", "jobs/", "policies/")
 
@@ -61,7 +64,7 @@ def changed_files(base: str, root: Path = ROOT) -> list[str]:
 
 
 def github_outputs(stacks: list[str]) -> str:
-    azure = [stack for stack in stacks if stack != LOCAL_STACK]
+    azure = [stack for stack in stacks if stack != LOCAL_STACK and stack not in LOCAL_EXAMPLES]
     return f"azure-stacks={json.dumps(azure)}\nlocal-stack={json.dumps(LOCAL_STACK in stacks)}\n"
 
 

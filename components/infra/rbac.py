@@ -1,4 +1,4 @@
-"""Role assignments: who may do what on the workspace's storage and registry.
+"""Role assignments: who may do what on the workspace's storage and container registry, and on Azure ML registries.
 
 Shared keys are off on the storage account, so every reader and writer needs a data-plane
 role: each cluster's user-assigned identity reads (or writes) blobs and pulls images, and the
@@ -24,6 +24,9 @@ from components.spec.settings import StorageRole
 STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+# "Can perform all actions on Machine Learning Services Registry assets as well as get Registry resources."
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user
+AZUREML_REGISTRY_USER = "1823dd4f-9b8c-4ab6-ab4e-7397a3684615"
 
 STORAGE_ROLES: dict[StorageRole, str] = {
     "Reader": STORAGE_BLOB_DATA_READER,

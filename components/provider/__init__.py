@@ -21,6 +21,9 @@ if TYPE_CHECKING:
         Job,
         LocalWorkspace,
         Model,
+        RegistryModel,
+        Schedule,
+        SharedModel,
     )
 
 __all__ = [
@@ -34,6 +37,9 @@ __all__ = [
     "Job",
     "LocalWorkspace",
     "Model",
+    "RegistryModel",
+    "Schedule",
+    "SharedModel",
 ]
 
 

@@ -318,6 +318,42 @@ class ModelProvider(AssetProvider):
         return backend(news).register_model({**news, "version": olds.get("version")})
 
 
+class SharedModelProvider(AssetProvider):
+    """A workspace's model version shared to a registry (Azure ML's model share), for other stacks to take `from`.
+
+    Another workspace version (retraining) is shared again: a replacement, whose registry version is new. The
+    replaced one stays in the registry, as a destroy leaves it there: other stacks may still serve it.
+    """
+
+    inputs = frozenset({"workspace", "registry", "name", "version"})
+    required = ("workspace", "registry", "name", "version")
+    replace_on = ("workspace", "registry", "name", "version")
+    create_with, read_with, delete_with = "share_model", "read_shared_model", "keep_shared_model"
+
+    @staticmethod
+    def identity(state: Outs) -> str:
+        return f"{state['registry']}/{state['name']}:{state['registry_version']}"
+
+
+class RegistryModelProvider(AssetProvider):
+    """A registry's model version that another stack shared, taken by this one without a job.
+
+    A newer version promoted by the source stack updates it in place, and the deployments that serve it with it.
+    """
+
+    inputs = frozenset({"workspace", "registry", "name", "version"})
+    required = ("workspace", "registry", "name", "version")
+    replace_on = ("workspace",)
+    create_with, read_with, delete_with = "resolve_registry_model", "read_registry_model", "forget_registry_model"
+
+    def _replaces(self, path: str) -> bool:
+        return needs_replace(path, self.replace_on)
+
+    @staticmethod
+    def identity(state: Outs) -> str:
+        return f"{state['registry']}/{state['name']}"
+
+
 class _ServedProvider(AssetProvider):
     """An endpoint or deployment: an unchanged one whose local server died is updated, which starts it again.
 
@@ -390,3 +426,18 @@ class TrafficProvider(AssetProvider):
     inputs = frozenset({"workspace", "name", "traffic", "mirror_traffic", "endpoint_incarnation"})
     replace_on = ("workspace", "name", "endpoint_incarnation")
     create_with, read_with, delete_with = "put_traffic", "read_traffic", "delete_traffic"
+
+
+class ScheduleProvider(AssetProvider):
+    """A job schedule. Azure ML updates a schedule in place, so only a new name (or workspace) makes another.
+
+    `job` is the content of the job it runs (its YAML, code, inputs and environment, as a job's name covers them),
+    so editing the job's code updates the schedule, and preview says so (`[diff: ~job]`).
+    """
+
+    inputs = frozenset({"workspace", "name", "definition", "base_dir", "job"})
+    required = ("workspace", "name", "definition")
+    create_with, read_with, delete_with = "put_schedule", "read_schedule", "delete_schedule"
+
+    def _replaces(self, path: str) -> bool:
+        return needs_replace(path, self.replace_on)

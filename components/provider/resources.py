@@ -22,6 +22,9 @@ from components.provider.providers import (
     JobProvider,
     LocalWorkspaceProvider,
     ModelProvider,
+    RegistryModelProvider,
+    ScheduleProvider,
+    SharedModelProvider,
     TrafficProvider,
 )
 
@@ -181,6 +184,49 @@ class Model(Resource, module="azureml", name="Model"):
         super().__init__(ModelProvider(), resource_name, _props(inputs, ("version", "uri")), opts)
 
 
+class SharedModel(Resource, module="azureml", name="SharedModel"):
+    """A workspace's model version (`name`, `version`) shared to `registry`: its version there and its
+    `azureml://registries/...` URI."""
+
+    registry: pulumi.Output[str]
+    registry_version: pulumi.Output[str]
+    uri: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        registry: str,
+        name: str,
+        version: Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "registry": registry, "name": name, "version": version}
+        super().__init__(SharedModelProvider(), resource_name, _props(inputs, ("registry_version", "uri")), opts)
+
+
+class RegistryModel(Resource, module="azureml", name="RegistryModel"):
+    """A registry's model version another stack shared, served by this one: its `azureml://registries/...` URI."""
+
+    registry: pulumi.Output[str]
+    version: pulumi.Output[str]
+    uri: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        registry: Input[str],
+        name: Input[str],
+        version: Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "registry": registry, "name": name, "version": version}
+        super().__init__(RegistryModelProvider(), resource_name, _props(inputs, ("uri",)), opts)
+
+
 class Endpoint(Resource, module="azureml", name="OnlineEndpoint"):
     """An online endpoint: its scoring URI and keys (Pulumi secrets, never plaintext in state)."""
 
@@ -246,3 +292,24 @@ class EndpointTraffic(Resource, module="azureml", name="OnlineEndpointTraffic"):
         if endpoint_incarnation is not None:  # see Deployment
             inputs["endpoint_incarnation"] = endpoint_incarnation
         super().__init__(TrafficProvider(), resource_name, _props(inputs, ()), opts)
+
+
+class Schedule(Resource, module="azureml", name="Schedule"):
+    """A job schedule (`definition`: the schedule YAML, its relative paths from `base_dir`); fires only on Azure ML.
+
+    `job` stands for the content of the job it runs (None for an `azureml:` job): a new one updates the schedule.
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workspace: Input[dict],
+        name: str,
+        definition: dict,
+        base_dir: str,
+        job: Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        inputs = {"workspace": workspace, "name": name, "definition": definition, "base_dir": base_dir, "job": job}
+        super().__init__(ScheduleProvider(), resource_name, _props(inputs, ()), opts)

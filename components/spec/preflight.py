@@ -6,8 +6,10 @@ already being built. The program therefore loads every definition first (azure-a
 then components/spec/validation.py and, for pipelines, components/spec/pipeline_checks.py against the
 stack's components), and checks what no single file can tell: that no two environments, data
 assets, datastores or components of the stack share a name (their resources would collide),
-that a model's `output` is one its job declares, and that what the YAMLs name exists where the
-stack deploys (components/spec/stack_references.py).
+that a model's `output` is one its job declares, that no two schedules share a name (a schedule's job
+goes through every check a job of the stack does), that what the YAMLs name exists where the
+stack deploys (components/spec/stack_references.py), and that registries and the models shared to them
+or taken from other stacks are what they claim (components/spec/registry_specs.py).
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from pathlib import Path
 from components.spec.endpoint_specs import check_endpoints
 from components.spec.pipeline_checks import StackComponent
 from components.spec.pipeline_specs import step_outputs
+from components.spec.registry_specs import StackOutputs, check_registries, engine_stack_outputs, read_sources
 from components.spec.settings import NAMESPACE, ModelEntry, SettingsError, StackSettings, stack_file
 from components.spec.specs import JobSpec, SpecLoader
 from components.spec.stack_references import Declared, Scope, check_references
 
 
-def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
-    """Load every definition the stack lists (raising its one line if one is wrong), then cross-check."""
+def check_stack(settings: StackSettings, stack: str, root: Path, read_stack_outputs: StackOutputs = engine_stack_outputs) -> None:
+    """Load every definition the stack lists (raising its one line if one is wrong), then cross-check; a model taken
+    `from` another stack is checked against that stack's outputs (`read_stack_outputs`, the engine's by default)."""
     where = stack_file(stack)
     loader = SpecLoader(root, where, external_paths=settings.external_paths)
     environments = [loader.environment(entry) for entry in settings.environments]
@@ -40,13 +44,20 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
         _refuse_shared_names(key, [entry.file.as_posix() for entry in entries], [spec.name for spec in specs], where)
     stack_components = {spec.name: StackComponent(spec.version, spec.definition) for spec in components}
     jobs = {entry.job_key: (entry.file.as_posix(), loader.job(entry, stack_components)) for entry in settings.jobs}
+    schedules = [loader.schedule(entry, stack_components) for entry in settings.schedules]
+    _refuse_shared_names("schedules", [spec.file for spec in schedules], [spec.name for spec in schedules], where)
+    scheduled = [(spec.job_file, spec.job) for spec in schedules if spec.job_file and spec.job]
     if settings.target == "local":
         for entry in settings.jobs:
             loader.refuse_unrunnable_locally(entry, jobs[entry.job_key][1])
     for i, model in enumerate(settings.models):
         loader.model(model)
-        file, spec = jobs[model.job]
-        _check_model_output(i, model, file, spec, where)
+        if model.job is not None:
+            file, spec = jobs[model.job]
+            _check_model_output(i, model, file, spec, where)
+    registries = [loader.registry(i, entry) for i, entry in enumerate(settings.registries)]
+    check_registries(registries, settings.models, where)
+    read_sources(settings, [registry.name for registry in registries], read_stack_outputs, where)
     endpoints = [loader.endpoint(i, entry) for i, entry in enumerate(settings.endpoints)]
     check_endpoints(endpoints, {model.name: model.type for model in settings.models}, settings.target == "local", where)
     declared = Declared(
@@ -58,7 +69,7 @@ def check_stack(settings: StackSettings, stack: str, root: Path) -> None:
     check_references(
         _scope(settings),
         declared,
-        jobs=[(file, spec.definition, spec.steps) for file, spec in jobs.values()],
+        jobs=[(file, spec.definition, spec.steps) for file, spec in [*jobs.values(), *scheduled]],
         components=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.components, components, strict=True)],
         data=[(entry.file.as_posix(), spec.definition) for entry, spec in zip(settings.data, data, strict=True)],
         stack_file=where,

@@ -20,6 +20,7 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.provider.local.layout import REGISTRIES
 from components.provider.local.ownership import folder_problem, root_problem
 
 NAMESPACE = "azureml-training"
@@ -354,21 +355,98 @@ class JobEntry(_FileEntry):
         return self.key or re.sub(r"[^a-zA-Z0-9_-]", "-", self.file.stem)
 
 
+# Another stack as a StackReference names it (the file backend's organization is `organization`).
+_STACK_NAME = r"[a-zA-Z0-9][a-zA-Z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._-]*"
+
+
+class ModelSource(_Settings):
+    """`models[].from`: a model another stack shared to a registry, taken by reference (no job here)."""
+
+    stack: Annotated[str, Field(pattern=f"^{_STACK_NAME}$")]
+    # The model's name in the source stack's `models`; the entry's own name unless set.
+    model: str | None = None
+
+
 class ModelEntry(_Settings):
-    """One entry of `azureml-training:models`: a model registered from a job output."""
+    """One entry of `azureml-training:models`: a model registered from a job output, or taken `from` another stack."""
 
     name: str
-    job: str
+    job: str | None = None
     output: str = "model"
     file: Path | None = None
     type: Literal["mlflow_model", "custom_model", "triton_model"] = "mlflow_model"
     description: str | None = None
+    # A registry of `registries` the registered version is shared to, for other stacks to take `from`.
+    registry: str | None = None
+    source: ModelSource | None = Field(default=None, alias="from")
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         _check_name(v, r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}", "letters, digits, '-', '_' or '.', starting with a letter or digit")
         return v
+
+    @model_validator(mode="after")
+    def _job_or_source(self) -> ModelEntry:
+        if self.source is not None and self.job is not None:
+            raise ValueError("job and from exclude each other: a model is trained here or taken from another stack")
+        if self.source is None and self.job is None:
+            raise ValueError("job: required (a job key of this stack), or from: {stack, model} to take a shared model")
+        if self.source is not None and self.registry is not None:
+            raise ValueError("registry: a model with no job has no version of its own to share (it is taken from)")
+        if self.source is not None and self.file is not None:
+            raise ValueError("file: a model taken from another stack keeps the source's model file")
+        return self
+
+    @property
+    def source_model(self) -> str:
+        """The model's name in the source stack."""
+        return (self.source.model if self.source else None) or self.name
+
+
+# Azure ML registry names: 3-33 letters, digits, '-' and '_', a letter or digit first (as workspace names).
+REGISTRY_NAME = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}"
+REGISTRY_NAME_RULE = "3-33 letters, digits, '-' or '_', starting with a letter or digit"
+
+
+class RegistryEntry(_Settings):
+    """One entry of `azureml-training:registries`: an Azure ML registry YAML the stack creates, or one that exists.
+
+    A created registry is named in its YAML (`name`, `location`, `replication_locations`, `public_network_access`,
+    `tags`, `description`); an existing one by `name`, with its `resourceGroup` (and `subscriptionId`, default the
+    workspace's) so the stack can grant itself access to it.
+    """
+
+    file: Path | None = None
+    name: str | None = None
+    existing: bool = False
+    resource_group: str | None = None
+    subscription_id: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        return _check_name(v, REGISTRY_NAME, REGISTRY_NAME_RULE)
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, v: str | None) -> str | None:
+        return ResourceNames._resource_group(v)
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription(cls, v: str | None) -> str | None:
+        return WorkspaceSettings._subscription(v)
+
+    @model_validator(mode="after")
+    def _file_or_existing(self) -> RegistryEntry:
+        if self.existing and (self.name is None or self.file is not None):
+            raise ValueError("existing: true takes the registry's name (and no file)")
+        if not self.existing and (self.file is None or self.name is not None):
+            raise ValueError("file: required, a registry YAML (or name it with existing: true); its name is the YAML's")
+        if not self.existing and (self.resource_group or self.subscription_id):
+            raise ValueError("resourceGroup: a registry the stack creates lives in the workspace's resource group")
+        return self
 
 
 class DeploymentEntry(_FileEntry):
@@ -391,6 +469,10 @@ class EndpointEntry(_FileEntry):
     mirror_traffic: dict[str, Percent] = Field(default_factory=dict)
 
 
+class ScheduleEntry(_FileEntry):
+    """One entry of `azureml-training:schedules`: a schedule YAML whose `create_job` runs on its trigger (on Azure ML)."""
+
+
 class StackSettings(_Settings):
     """Everything a stack file says, validated."""
 
@@ -404,7 +486,9 @@ class StackSettings(_Settings):
     components: list[ComponentEntry] = Field(default_factory=list)
     jobs: list[JobEntry] = Field(default_factory=list)
     models: list[ModelEntry] = Field(default_factory=list)
+    registries: list[RegistryEntry] = Field(default_factory=list)
     endpoints: list[EndpointEntry] = Field(default_factory=list)
+    schedules: list[ScheduleEntry] = Field(default_factory=list)
     # Folders outside the repository that files may name (code, data, conda files): an explicit opt-in.
     external_paths: list[Path] = Field(default_factory=list)
 
@@ -423,8 +507,9 @@ class StackSettings(_Settings):
         _unique("jobs", keys)
         _unique("models", [m.name for m in self.models])
         for i, model in enumerate(self.models):
-            if model.job not in keys:
+            if model.job is not None and model.job not in keys:
                 raise ValueError(f"models[{i}].job: {model.job!r} is not a job key of this stack (known: {', '.join(keys) or 'none'})")
+        _check_registries(self)
         if self.target == "azure" and self.workspace.existing and self.compute:
             raise ValueError("compute: an existing workspace keeps its own clusters; name them in the job YAMLs (compute: azureml:<name>)")
         for i, cluster in enumerate(self.compute):
@@ -435,6 +520,17 @@ class StackSettings(_Settings):
             _check_private_access(self.workspace)
             _check_image_build_compute(self.workspace, [c.name for c in self.compute])
         return self
+
+
+def _check_registries(settings: StackSettings) -> None:
+    """Existing registries by name, once each; on Azure the stack grants itself roles on them, so it needs their group.
+    (Names in registry YAMLs, and models' `registry`, are checked once the YAMLs are loaded: preflight.py.)"""
+    _unique("registries", [r.name for r in settings.registries if r.name])
+    for i, registry in enumerate(settings.registries):
+        if registry.existing and settings.target == "azure" and registry.resource_group is None:
+            raise ValueError(
+                f"registries[{i}].resourceGroup: required for an existing registry on Azure (the stack grants itself roles on it)"
+            )
 
 
 def _check_image_build_compute(workspace: WorkspaceSettings, clusters: list[str]) -> None:
@@ -532,9 +628,11 @@ def _files_exist(settings: StackSettings, root: Path) -> None:
         "data": settings.data,
         "components": settings.components,
         "jobs": settings.jobs,
+        "schedules": settings.schedules,
     }
     files = [(f"{key}[{i}].file", entry.file) for key, entries in groups.items() for i, entry in enumerate(entries)]
     files += [(f"models[{i}].file", model.file) for i, model in enumerate(settings.models) if model.file is not None]
+    files += [(f"registries[{i}].file", registry.file) for i, registry in enumerate(settings.registries) if registry.file is not None]
     for i, endpoint in enumerate(settings.endpoints):
         files.append((f"endpoints[{i}].file", endpoint.file))
         files += [(f"endpoints[{i}].deployments[{j}].file", deployment.file) for j, deployment in enumerate(endpoint.deployments)]
@@ -550,6 +648,8 @@ def _local_workspace_folder(settings: StackSettings, root: Path, stack: str) -> 
     """The local workspace's folder must be its own: see components/provider/local/ownership.py."""
     if settings.target != "local":
         return
+    if stack == REGISTRIES:
+        raise ValueError(f"local.root: <root>/{REGISTRIES} holds the local registries; give the stack another name")
     problem = root_problem(settings.local.root, root) or folder_problem(root / settings.local.root / stack, stack, root)
     if problem is not None:
         raise ValueError(f"local.root: {problem}; move it away or choose another local.root")

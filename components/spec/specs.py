@@ -8,8 +8,10 @@ data files, conda files) is hashed the way `az ml` does, honouring .amlignore an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ from components.spec.pipeline_specs import (
     step_code,
     step_environments,
 )
+from components.spec.registry_specs import RegistrySpec
+from components.spec.schedule_specs import check_trigger, trigger_of
 from components.spec.settings import (
     ComponentEntry,
     DataEntry,
@@ -42,10 +46,12 @@ from components.spec.settings import (
     EnvironmentEntry,
     JobEntry,
     ModelEntry,
+    RegistryEntry,
+    ScheduleEntry,
     SettingsError,
 )
 from components.spec.spec_cache import SpecCache
-from components.spec.validation import DefinitionError, Location, check_definition
+from components.spec.validation import DefinitionError, Location, check_definition, is_local_path, scheduled_job
 
 # Credential fields a datastore YAML may carry; they must come from Pulumi secrets instead.
 SECRET_FIELDS = frozenset({"account_key", "sas_token", "client_secret", "connection_string", "key", "secret"})
@@ -92,6 +98,30 @@ class JobSpec:
     """A pipeline's steps, nested pipelines' included."""
     step_hashes: dict[str, str] = field(default_factory=dict)
     """What each step runs from, as `<step>.<what>` (`train_job.code_hash`): see `pipeline_step_hashes`."""
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A schedule YAML: its trigger, and the job it runs (a job YAML of the repository, loaded, or an `azureml:` job)."""
+
+    file: str
+    name: str
+    definition: dict[str, Any]
+    """The YAML as written (`create_job` included), times as ISO 8601 text."""
+    base_dir: str
+    job_file: str | None
+    """The job YAML `create_job` names, relative to the repository; None for an `azureml:` job."""
+    job: JobSpec | None
+    """That job as the stack's jobs are loaded, with the schedule's updates to it (`create_job: {job, ...}`) merged in."""
+
+    @property
+    def trigger(self) -> dict[str, Any]:
+        return dict(self.definition["trigger"])
+
+    @property
+    def runs(self) -> str:
+        """What it runs, as the stack outputs name it: the job file, or the `azureml:` job."""
+        return self.job_file or str((scheduled_job(self.definition) or ("", ""))[1])
 
 
 class SpecLoader:
@@ -237,12 +267,50 @@ class SpecLoader:
         # The path comes from the job output; a path in the file would contradict it.
         return {k: v for k, v in body.items() if k not in ("$schema", "path")}
 
+    def registry(self, index: int, entry: RegistryEntry) -> RegistrySpec:
+        """`registries[index]`: its YAML validated by azure-ai-ml's `load_registry`, or an existing one by name."""
+        if entry.file is None:
+            return RegistrySpec(index, str(entry.name), resource_group=entry.resource_group, subscription_id=entry.subscription_id)
+        body = _without_schema(self._load(entry.file, "load_registry").body)
+        tags = {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
+        return RegistrySpec(index, str(body.get("name")), body, entry.file.as_posix(), tags=tags)
+
     def endpoint(self, index: int, entry: EndpointEntry) -> EndpointSpec:
         """`endpoints[index]`: its endpoint YAML and deployment YAMLs, each validated by azure-ai-ml's loader."""
         body = _without_schema(self._load(entry.file, "load_online_endpoint").body)
         deployments = tuple(self._deployment(deployment) for deployment in entry.deployments)
         traffic = default_traffic([deployment.name for deployment in deployments], entry.traffic)
         return EndpointSpec(index, entry.file.as_posix(), body["name"], body, deployments, traffic, dict(entry.mirror_traffic))
+
+    def schedule(self, entry: ScheduleEntry, components: Mapping[str, StackComponent] | None = None) -> ScheduleSpec:
+        """A schedule YAML (azure-ai-ml's schedule loader), its trigger (schedule_specs.py) and the job it runs,
+        which goes through every check a job of the stack does."""
+
+        def trigger_checked(body: dict[str, Any]) -> list[str]:
+            try:
+                check_trigger(trigger_of(body))
+            except DefinitionError as problem:
+                raise self._error(entry.file, str(problem)) from None
+            scheduled = scheduled_job(body)
+            return [scheduled[1]] if scheduled and is_local_path(scheduled[1]) else []
+
+        definition = self._load(entry.file, "load_schedule", references=trigger_checked)
+        body = {**_without_schema(definition.body), "trigger": trigger_of(definition.body)}
+        scheduled = scheduled_job(body)
+        if scheduled is None or not is_local_path(scheduled[1]):
+            return ScheduleSpec(entry.file.as_posix(), body["name"], body, definition.base_dir, None, None)
+        job_file = Path(os.path.normpath(Path(definition.base_dir) / scheduled[1]))
+        try:
+            job = self.job(JobEntry(file=job_file), components)
+        except SettingsError as err:
+            raise self._error(entry.file, f"{scheduled[0]}: {str(err).removeprefix(f'{self._stack_file}: ')}") from None
+        if not is_pipeline(job.definition):
+            # azure-ai-ml turns only a pipeline job into a schedule's job (command and spark jobs need its private preview).
+            why = f"{job_file.as_posix()} is a {job.definition.get('type', 'command')} job; Azure ML schedules run pipeline jobs"
+            raise self._error(entry.file, f"{scheduled[0]}: {why} (schedule a pipeline whose step runs it)")
+        updates = {k: v for k, v in body["create_job"].items() if k != "job"} if isinstance(body["create_job"], dict) else {}
+        job = dataclasses.replace(job, definition=_merged(job.definition, updates))
+        return ScheduleSpec(entry.file.as_posix(), body["name"], body, definition.base_dir, job_file.as_posix(), job)
 
     def _deployment(self, entry: DeploymentEntry) -> DeploymentSpec:
         definition = self._load(entry.file, "load_online_deployment")
@@ -278,9 +346,12 @@ class SpecLoader:
 
     def _validate(self, file: Path, loader: str, overrides: list[dict[str, Any]]) -> None:
         import azure.ai.ml
+        from azure.ai.ml.entities import _load_functions
 
         try:
-            getattr(azure.ai.ml, loader)(source=self._root / file, params_override=overrides)
+            # azure-ai-ml 1.35.2 keeps load_schedule out of its package's top level.
+            load = getattr(azure.ai.ml, loader, None) or getattr(_load_functions, loader)
+            load(source=self._root / file, params_override=overrides)
         except Exception as err:  # noqa: BLE001 - the SDK raises marshmallow, ValidationException and others
             raise self._error(file, _first_problem(str(err))) from None
 
@@ -317,6 +388,14 @@ def _job_environment_files(job: dict[str, Any]) -> list[str]:
 
 def _without_schema(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "$schema"}
+
+
+def _merged(job: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """A job with a schedule's updates to it, merged key by key as azure-ai-ml merges them (`merge_dict`)."""
+    merged = dict(job)
+    for key, value in updates.items():
+        merged[key] = _merged(merged[key], value) if isinstance(value, Mapping) and isinstance(merged.get(key), dict) else value
+    return merged
 
 
 def _listed(words: tuple[str, ...]) -> str:

@@ -117,10 +117,25 @@ def check_inside(field: str, path: str, where: Location) -> Path:
     return resolved
 
 
+def scheduled_job(schedule: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(field, value) of the job a schedule YAML runs: a job YAML's path or an `azureml:` job, written as
+    `create_job: <it>` or, with updates to the job, `create_job: {job: <it>, ...}`."""
+    create_job = schedule.get("create_job")
+    if isinstance(create_job, str):
+        return "create_job", create_job
+    if isinstance(create_job, Mapping) and isinstance(create_job.get("job"), str):
+        return "create_job.job", create_job["job"]
+    return None
+
+
 def _local_paths(loader: str, body: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, path) for every local file or folder a definition ships."""
     if loader == "load_data" and isinstance(body.get("path"), str) and is_local_path(body["path"]):
         yield "path", body["path"]
+    if loader == "load_schedule":
+        scheduled = scheduled_job(body)
+        if scheduled is not None and is_local_path(scheduled[1]):
+            yield scheduled
     if loader in ("load_job", "load_component"):
         trial = body.get("trial") if isinstance(body.get("trial"), Mapping) else {}
         for field, code in (("code", body.get("code")), ("trial.code", trial.get("code"))):

@@ -19,10 +19,14 @@ _SERVED: dict[str, frozenset[str]] = {
     "models": frozenset({"2023-08-01-preview"}),
     "listKeys": frozenset({"2024-10-01-preview"}),
     "operationResults": frozenset({"2023-04-01-preview", "2024-01-01-preview", "2025-01-01-preview"}),
-    "mfeOperationResults": frozenset({"2022-02-01-preview", "2023-04-01-preview", "2024-01-01-preview", "2025-01-01-preview"}),
-    "mfeOperationsStatus": frozenset({"2022-02-01-preview", "2023-04-01-preview"}),
+    "mfeOperationResults": frozenset(
+        {"2022-02-01-preview", "2023-04-01-preview", "2023-06-01-preview", "2024-01-01-preview", "2025-01-01-preview"}
+    ),
+    "mfeOperationsStatus": frozenset({"2022-02-01-preview", "2023-04-01-preview", "2023-06-01-preview"}),
     # Endpoints at 2022-02-01-preview, their deployments at 2023-04-01-preview (azure-ai-ml's service clients).
     "onlineEndpoints": frozenset({"2022-02-01-preview", "2023-04-01-preview"}),
+    # Schedules (and their operations) at 2023-06-01-preview, recorded and sent by azure-ai-ml 1.35.2; its trigger at 2024-01-01-preview.
+    "schedules": frozenset({"2023-06-01-preview", "2024-01-01-preview"}),
     "history": frozenset({"v1.0"}),
 }
 

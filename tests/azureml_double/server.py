@@ -39,6 +39,12 @@ from tests.azureml_double import api_versions, components, pipelines, shapes, va
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
 from tests.azureml_double.jobs import OUTCOMES, STALLED_STATUSES, JobRecord, JobScript, phases
 from tests.azureml_double.online import OnlineServices
+from tests.azureml_double.registries import DISCOVERY as _REGISTRY_DISCOVERY
+from tests.azureml_double.registries import OPERATION as _REGISTRY_OPERATION
+from tests.azureml_double.registries import REGISTRY as _REGISTRY
+from tests.azureml_double.registries import Registries
+from tests.azureml_double.schedules import OPERATION_PREFIX as SCHEDULE_OPERATION_PREFIX
+from tests.azureml_double.schedules import Schedules
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -246,6 +252,8 @@ class AzureMLDouble:
             self.cancel_polls: int = 2  # 202 answers of a cancel operation before it reports done
             self.anonymous_components: dict[str, str] = {}  # normalised spec -> version id the service gave it
             self.online = OnlineServices(self)  # online endpoints, deployments and their operations
+            self.schedules = Schedules(self)  # job schedules and their operations
+            self.registries = Registries(self)  # registries a test made (add_registry) and the models shared to them
             self._current_raw = ""
             self._current_api_version: str | None = None
             self.tokens: set[str] = getattr(self, "tokens", set())  # issued tokens stay valid across resets
@@ -360,6 +368,7 @@ class AzureMLDouble:
                     self._tick_job(self._job(job_name))
                 if name is None:
                     self.online.tick()
+                    self.schedules.tick()
 
     def run_to_completion(self, name: str, max_ticks: int = 100) -> str:
         """Tick until the job ``name`` has ended (or stalled: Paused, NotResponding); return its status."""
@@ -398,6 +407,10 @@ class AzureMLDouble:
         """Make the environment ``name:version`` exist, as registered before the test (jobs naming a missing one are refused)."""
         with self.lock:
             return self._put_version("environments", name, version, {"properties": {"image": image}})[1]
+
+    def add_registry(self, name: str, location: str = "westeurope") -> None:
+        """A registry the service has (as one the stack's infrastructure, or another team, made)."""
+        self.registries.add(name, location)
 
     def add_model(self, name: str, version: str = "1", model_type: str = "mlflow_model") -> dict:
         """Make the model ``name:version`` exist, as registered before the test (a deployment naming a missing one is refused)."""
@@ -800,6 +813,15 @@ class AzureMLDouble:
             return 200, self._issue_token((body or {}).get("scope") if isinstance(body, dict) else None), {}
         if path.rstrip("/") == "/discovery":
             return 200, self._discovery(), {}
+        registry_discovery = _REGISTRY_DISCOVERY.match(path)
+        if registry_discovery and method == "GET":
+            return self.registries.discovery(registry_discovery["name"])
+        registry_operation = _REGISTRY_OPERATION.match(path)
+        if registry_operation and method == "GET":
+            return self.registries.operation(registry_operation)
+        registry = _REGISTRY.match(path)
+        if registry:
+            return self.registries.route(method, registry, query, body)
         if path.startswith("/double/logs/"):
             _, _, _, name, *_ = path.split("/")
             job = self._job(name)
@@ -816,6 +838,10 @@ class AzureMLDouble:
         if operation and method == "GET":
             kind, operation_id = operation.group("kind"), operation.group("operation")
             api_versions.check(kind, query.get("api-version"), f"{PROVIDER}/locations/{kind}")
+            if operation_id.startswith(SCHEDULE_OPERATION_PREFIX):
+                if kind == "mfeOperationsStatus":
+                    return self.schedules.operation_status(operation_id)
+                return self.schedules.operation_result(operation_id, query.get("api-version"))
             if _ONLINE_OPERATION.match(operation_id):
                 serve = self.online.operation_status if kind == "mfeOperationsStatus" else self.online.operation_result
                 return serve(operation_id, query.get("api-version"))
@@ -940,6 +966,8 @@ class AzureMLDouble:
             return self._computes_route(method, parts[1:], query)
         if kind == "onlineEndpoints":
             return self.online.route(method, parts[1:], query, body)
+        if kind == "schedules":
+            return self.schedules.route(method, parts[1:], query, body)
         if kind == "listKeys" and method == "POST":
             return (
                 200,
@@ -1862,7 +1890,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _needs_token(path: str) -> bool:
-        return path.startswith(("/subscriptions/", "/history/", "/data/", "/modelregistry/"))
+        return path.startswith(("/subscriptions/", "/history/", "/data/", "/modelregistry/", "/registrymanagement/"))
 
     def _check_token(self) -> None:
         auth = self.headers.get("Authorization", "")

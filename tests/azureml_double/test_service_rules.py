@@ -611,3 +611,44 @@ def test_a_failed_deployments_operation_carries_its_error_and_get_logs_its_tail(
     assert (status["status"], status["error"]["message"]) == ("Failed", "Out of quota.")
     logs = client.send("POST", url(double, "/onlineEndpoints/ept/deployments/blue/getLogs", DEPLOYMENTS_API), {"tail": 2})
     assert logs.body == {"content": "b\nc\n"}
+
+
+SCHEDULES_API = "2023-06-01-preview"
+
+
+def put_schedule(double: AzureMLDouble, client: DoubleClient, **changes: Any):
+    job = command_job(double)["properties"]
+    trigger = {"triggerType": "Cron", "expression": "15 10 * * 1", "timeZone": "UTC"}
+    props = {"displayName": "weekly", "trigger": trigger, "action": {"actionType": "CreateJob", "jobDefinition": job}, **changes}
+    return client.send("PUT", url(double, "/schedules/weekly", SCHEDULES_API), {"properties": props})
+
+
+def settle(double: AzureMLDouble, client: DoubleClient, answer) -> dict:
+    operation = header(answer, "Azure-AsyncOperation").split("management.azure.com", 1)[1]
+    double.tick(2)
+    return client.send("GET", operation, None).body
+
+
+def test_an_enabled_schedule_is_not_deleted_a_disabled_one_is(double, client) -> None:
+    # test_schedule_lifetime: a DELETE of an enabled schedule is accepted, and its operation fails
+    created = put_schedule(double, client)
+    assert (created.status, created.body["properties"]["provisioningState"]) == (201, "Creating")
+    assert settle(double, client, created)["status"] == "Succeeded"
+
+    refused = client.send("DELETE", url(double, "/schedules/weekly", SCHEDULES_API), None)
+    assert refused.status == 202
+    failed = settle(double, client, refused)
+    assert (failed["status"], failed["error"]["message"]) == ("Failed", "Cannot delete an active trigger weekly")
+    assert client.send("GET", url(double, "/schedules/weekly", SCHEDULES_API), None).body["properties"]["isEnabled"] is True
+
+    settle(double, client, put_schedule(double, client, isEnabled=False))
+    assert settle(double, client, client.send("DELETE", url(double, "/schedules/weekly", SCHEDULES_API), None))["status"] == "Succeeded"
+    gone = client.send("GET", url(double, "/schedules/weekly", SCHEDULES_API), None)
+    assert (gone.status, gone.body["error"]["message"]) == (404, "Resource Trigger weekly not found")
+
+
+def test_a_schedule_of_a_job_on_an_unknown_compute_is_refused(double, client) -> None:
+    # As a job's own PUT (test_command_job_invalid_datastore): the service checks the job when the schedule is put.
+    job = command_job(double, computeId=f"{double.workspace_arm_id}/computes/gpu-cluster")["properties"]
+    refused = put_schedule(double, client, action={"actionType": "CreateJob", "jobDefinition": job})
+    assert (refused.status, refused.body["error"]["message"]) == (400, "Unknown compute target 'gpu-cluster'.")

@@ -74,6 +74,14 @@ def check_job_put(double: AzureMLDouble, name: str, props: dict[str, Any], api_v
         _check_asset(double, kind, asset_id)
 
 
+def check_scheduled_job(double: AzureMLDouble, props: dict[str, Any]) -> None:
+    """A schedule's job must be runnable when the schedule is put: its computes and the workspace's versions it names exist."""
+    for compute_id in _compute_ids(props):
+        _check_compute(double, compute_id)
+    for kind, asset_id in _asset_ids(props):
+        _check_asset(double, kind, asset_id)
+
+
 def check_deployment_put(double: AzureMLDouble, props: dict[str, Any]) -> None:
     """An online deployment's model, environment and code versions of this workspace must exist."""
     named = (("models", props.get("model")), ("environments", props.get("environmentId")))
@@ -177,8 +185,22 @@ _WORKSPACE_ASSET = re.compile(
 )
 
 
+_REGISTRY_MODEL = re.compile(r"^azureml://registries/(?P<registry>[^/]+)/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
+
+
 def _check_asset(double: AzureMLDouble, kind: str, asset_id: str) -> None:
-    """A version of this workspace must exist; registry, curated and storage references are not checked."""
+    """A version of this workspace must exist, and a model version of a registry the double has; other registries'
+    (the public `azureml` one), curated and storage references are not checked."""
+    shared = _REGISTRY_MODEL.match(asset_id) if kind == "models" else None
+    if shared is not None and shared["registry"] in double.registries.registries:
+        if double.registries.model(shared["registry"], shared["name"], shared["version"]) is None:
+            raise HttpError(
+                404,
+                "UserError",
+                f"Model version {shared['name']}:{shared['version']} ({asset_id}) could not be found.",
+                inner=("NotFound",),
+            )
+        return
     match = _WORKSPACE_ASSET.match(asset_id)
     if not match or match["kind"] != kind:
         return

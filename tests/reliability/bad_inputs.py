@@ -682,4 +682,44 @@ SERVING = [
     ),
 ]
 
-CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING
+# Promotion (README "dev → prod"): a model shared to a registry the stack does not declare; one taken from a stack
+# the state backend does not have (read through the engine at preview, as the StackReference would read it).
+TAKEN = {"name": "breast-cancer-classifier", "from": {"stack": "organization/azureml-training/nope"}}
+PROMOTION = [
+    BadInput(
+        "model-registry-undeclared",
+        "azureml-training:models[0].registry: 'shared' is not a registry of this stack (registries: none;",
+        {"models": entries("models", registry="shared")},
+    ),
+    BadInput(
+        "model-from-unknown-stack",
+        "azureml-training:models[0].from: stack organization/azureml-training/nope cannot be read from this state backend "
+        '(unknown stack "organization/azureml-training/nope"); `pulumi up` it first',
+        {"models": [TAKEN], "registries": [{"name": "shared", "existing": True}]},
+    ),
+]
+
+
+# Schedules (README "Schedules"): checked on the local target as on Azure, before azure-ai-ml's loader, which takes
+# any expression.
+NIGHTLY = "jobs/schedules/nightly-train.yml"
+
+
+def schedule(expression: str = "0 2 * * *", job: str = "../pipeline-job.yml") -> dict[str, str]:
+    text = f"name: nightly\ntrigger:\n  type: cron\n  expression: '{expression}'\ncreate_job:\n  job: {job}\n"
+    return {NIGHTLY: text}
+
+
+SCHEDULED = {"schedules": [{"file": NIGHTLY}]}
+SCHEDULES = [
+    BadInput("schedule-cron-unparsable", f"{NIGHTLY}: trigger.expression: '0 25 * * *' does not parse", SCHEDULED, schedule("0 25 * * *")),
+    BadInput(
+        "schedule-of-a-command-job",
+        f"{NIGHTLY}: create_job.job: jobs/train-job.yml is a command job; Azure ML schedules run pipeline jobs",
+        SCHEDULED,
+        schedule(job="../train-job.yml"),
+    ),
+    BadInput("schedule-job-file-missing", f"{NIGHTLY}: create_job", SCHEDULED, schedule(job="../nightly-missing.yml")),
+]
+
+CASES = STACK_KEYS + YAML_FILES + ACROSS_FILES + PIPELINES + LOCAL_TARGET + SERVING + PROMOTION + SCHEDULES

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import yaml
 from pulumi.runtime import rpc
@@ -38,6 +39,8 @@ SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 TENANT = "00000000-0000-4000-8000-000000000002"
 DEPLOYER = "00000000-0000-4000-8000-000000000003"
 CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 # Type tokens of the azure-native resources the components register.
 RG = "azure-native:resources:ResourceGroup"
@@ -54,6 +57,7 @@ ZONE = "azure-native:privatedns:PrivateZone"
 ZONE_LINK = "azure-native:privatedns:VirtualNetworkLink"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ML_REGISTRY = "azure-native:machinelearningservices:Registry"
 DELETE = object()  # an override value that removes the key
 
 # Where each Azure type lives under its resource group, and which input names it.
@@ -64,6 +68,7 @@ _ARM_PATHS = {
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
     "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries", "registryName"),
     "azure-native:machinelearningservices:Workspace": ("Microsoft.MachineLearningServices/workspaces", "workspaceName"),
+    "azure-native:machinelearningservices:Registry": ("Microsoft.MachineLearningServices/registries", "registryName"),
     "azure-native:managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
     "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints", "privateEndpointName"),
     "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones", "privateZoneName"),
@@ -141,16 +146,38 @@ def principal_of(urn: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, urn))
 
 
+class _EngineError(grpc.RpcError):
+    """An error the engine answers an invoke with, as gRPC hands it to the SDK."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
+
+
 class _AzureMocks(Mocks):
-    def __init__(self, extra_state: dict[str, dict[str, Any]], subscription: str = SUBSCRIPTION) -> None:
+    def __init__(
+        self, extra_state: dict[str, dict[str, Any]], subscription: str = SUBSCRIPTION, stacks: dict[str, Any] | None = None
+    ) -> None:
         self.calls: list[str] = []
         self.extra_state = extra_state
         self.subscription = subscription
+        self.stacks = stacks or {}
 
     def call(self, args: MockCallArgs) -> dict:
         self.calls.append(args.token)
         if args.token == CLIENT_CONFIG:
             return {"clientId": "deployer-app", "objectId": DEPLOYER, "subscriptionId": self.subscription, "tenantId": TENANT}
+        if args.token == READ_STACK_OUTPUTS:  # as the engine's builtin answers, or fails for a stack it does not have
+            name = args.args["name"]
+            if name not in self.stacks:
+                raise _EngineError(f'invocation of {READ_STACK_OUTPUTS} returned an error: unknown stack "{name}"')
+            return {"name": name, "outputs": self.stacks[name], "secretOutputNames": []}
         raise AssertionError(f"unexpected provider function call {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict]:
@@ -174,6 +201,16 @@ class _AzureMocks(Mocks):
             state["asset_id"] = f"azureml:{args.inputs['name']}:{args.inputs['version']}"
         if args.typ.endswith("azureml:Model"):
             state["version"] = "7"  # the version the registry gave it
+        if args.typ.endswith("azureml:SharedModel"):
+            version = "3"  # the registry's version, its own numbering
+            state.update(
+                registry_version=version,
+                uri=f"azureml://registries/{args.inputs['registry']}/models/{args.inputs['name']}/versions/{version}",
+            )
+        if args.typ.endswith("azureml:RegistryModel"):
+            state["uri"] = f"azureml://registries/{args.inputs['registry']}/models/{args.inputs['name']}/versions/{args.inputs['version']}"
+        if args.typ == STACK_REFERENCE:
+            state.update(outputs=self.stacks.get(args.inputs["name"], {}), secretOutputNames=[])
         if args.typ.endswith("azureml:OnlineEndpoint"):
             state.update(scoring_uri="http://127.0.0.1:5001/score", primary_key="primary-key", secondary_key="secondary-key")
         state.update(self.extra_state.get(args.typ, {}))
@@ -198,6 +235,27 @@ class _RecordingMonitor(MockMonitor):
         parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
         qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), qualified, name])
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (the monitor's gRPC method name)
+        """A read (a StackReference, say), recorded like a registration."""
+        response = super().ReadResource(request)
+        registration = self.resources[response.urn]
+        inputs = rpc.deserialize_properties(request.properties)
+        self.registered.append(
+            Registered(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                inputs=inputs,
+                protect=False,
+                before_delete=(),
+                after_delete=(),
+                id=registration.id,
+                state=registration.state,
+            )
+        )
+        return response
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the monitor's gRPC method name)
         response = super().RegisterResource(request)
@@ -297,9 +355,11 @@ def run_stack(
     secrets: tuple[str, ...] = (),
     subscription: str = SUBSCRIPTION,
     failing: tuple[str, ...] = (),
+    stacks: dict[str, Any] | None = None,
 ) -> Run:
     """Run `program` for `stack` under mocks; `config` replaces the stack file's values, `overrides` patch them;
-    the resources named in `failing` fail (see _RecordingMonitor).
+    the resources named in `failing` fail (see _RecordingMonitor); `stacks` are other stacks' outputs by full name
+    (`organization/<project>/<stack>`), for StackReferences to read.
 
     Whatever `program` returns is resolved (Outputs included) into `Run.result`. Exceptions
     from the program (a SettingsError, say) propagate; `last_run` still holds what was
@@ -308,7 +368,7 @@ def run_stack(
     values = apply_overrides(stack_config(stack) if config is None else config, overrides or {})
     secret_keys = [f"{NAMESPACE}:{key}" for key in secrets]
     pulumi.runtime.set_all_config({f"{NAMESPACE}:{k}": _as_config_value(v) for k, v in values.items()}, secret_keys)
-    mocks = _AzureMocks(extra_state or {}, subscription)
+    mocks = _AzureMocks(extra_state or {}, subscription, stacks)
     monitor = _RecordingMonitor(mocks, failing)
     if failing:
         # The outputs of a failed resource are faulted futures nobody awaits: silence asyncio's complaint about

@@ -40,13 +40,17 @@ def test_the_program_is_what_a_stack_run_copies_of_the_repository() -> None:
 
 
 def test_the_shipped_stacks_are_found() -> None:
-    assert existing_stacks() == STACKS
+    assert existing_stacks() == ["dev", "lab", "local", "prod", "serve"]
 
 
 def test_outputs_split_the_local_stack_from_the_azure_ones() -> None:
     assert github_outputs(STACKS) == 'azure-stacks=["dev", "prod"]\nlocal-stack=true\n'
     assert github_outputs(["dev"]) == 'azure-stacks=["dev"]\nlocal-stack=false\n'
     assert github_outputs([]) == "azure-stacks=[]\nlocal-stack=false\n"
+
+
+def test_the_local_dev_to_prod_example_is_never_previewed_in_azure() -> None:
+    assert github_outputs(["dev", "lab", "serve"]) == 'azure-stacks=["dev"]\nlocal-stack=false\n'
 
 
 def git(repo: Path, *args: str) -> str:

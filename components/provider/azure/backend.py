@@ -12,7 +12,18 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.provider.azure import components, data, datastores, deployments, endpoints, environments, jobs, models
+from components.provider.azure import (
+    components,
+    data,
+    datastores,
+    deployments,
+    endpoints,
+    environments,
+    jobs,
+    models,
+    registries,
+    schedules,
+)
 from components.provider.azure.client import WorkspaceRef, open_client
 from components.provider.azure.errors import explains_unreachable_workspace
 from components.provider.azure.polling import Polling
@@ -31,7 +42,8 @@ _NO_WORKSPACE = (
 @explains_unreachable_workspace
 @retries_transient_failures
 class AzureBackend:
-    """Environments, datastores, data, components, jobs, models and online endpoints in one Azure ML workspace."""
+    """Environments, datastores, data, components, jobs, models, online endpoints and schedules in one Azure ML
+    workspace, and the models it shares to registries or takes from them."""
 
     def __init__(self, workspace: Props, *, polling: Polling | None = None, client_options: Mapping[str, Any] | None = None) -> None:
         """`polling` and `client_options` (MLClient keyword arguments, e.g. retry settings) exist for tests."""
@@ -119,6 +131,24 @@ class AzureBackend:
     def archive_model(self, outs: Props) -> None:
         models.archive_model(self.ml, outs)
 
+    def share_model(self, props: Props) -> Outs:
+        return registries.share_model(self.ml, props, self._client_options)
+
+    def read_shared_model(self, outs: Props) -> Outs | None:
+        return registries.read_shared_model(outs, self._client_options)
+
+    def keep_shared_model(self, outs: Props) -> None:
+        registries.keep_shared_model(outs)
+
+    def resolve_registry_model(self, props: Props) -> Outs:
+        return registries.resolve_registry_model(props, self._client_options)
+
+    def read_registry_model(self, outs: Props) -> Outs | None:
+        return registries.read_registry_model(outs, self._client_options)
+
+    def forget_registry_model(self, outs: Props) -> None:
+        """Taking a model changed nothing in the registry: nothing to undo."""
+
     def put_endpoint(self, props: Props) -> Outs:
         return endpoints.put_endpoint(self.ml, props, self._polling)
 
@@ -145,3 +175,12 @@ class AzureBackend:
 
     def delete_traffic(self, outs: Props) -> None:
         endpoints.delete_traffic(self.ml, outs, self._polling)
+
+    def put_schedule(self, props: Props) -> Outs:
+        return schedules.put_schedule(self.ml, props, self._polling)
+
+    def read_schedule(self, outs: Props) -> Outs | None:
+        return schedules.read_schedule(self.ml, outs)
+
+    def delete_schedule(self, outs: Props) -> None:
+        schedules.delete_schedule(self.ml, outs, self._polling)

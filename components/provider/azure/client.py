@@ -104,3 +104,11 @@ def open_client(ref: WorkspaceRef, options: Mapping[str, Any]) -> MLClient:
         ref.workspace_name,
         **{"show_progress": False, **options},
     )
+
+
+def open_registry_client(registry: str, options: Mapping[str, Any]) -> MLClient:
+    """An MLClient on an Azure ML registry, on the process's credential: azure-ai-ml finds the registry's subscription,
+    group and regional host through the registry discovery endpoint."""
+    from azure.ai.ml import MLClient
+
+    return MLClient(process_credential(), registry_name=registry, **{"show_progress": False, **options})

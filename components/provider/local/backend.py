@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from components.provider.backend import Outs, Props
-from components.provider.local import components, data, datastores, endpoints, environments, jobs
+from components.provider.local import components, data, datastores, endpoints, environments, jobs, schedules
 from components.provider.local import workspace as workspaces
 from components.provider.local.workspace import LocalWorkspace
 
@@ -82,6 +82,24 @@ class LocalBackend:
     def archive_model(self, outs: Props) -> None:
         _models().archive_model(self._workspace, outs)
 
+    def share_model(self, props: Props) -> Outs:
+        return _registries().share_model(self._workspace, props)
+
+    def read_shared_model(self, outs: Props) -> Outs | None:
+        return _registries().read_shared_model(self._workspace, outs)
+
+    def keep_shared_model(self, outs: Props) -> None:
+        _registries().keep_shared_model(self._workspace, outs)
+
+    def resolve_registry_model(self, props: Props) -> Outs:
+        return _registries().resolve_registry_model(self._workspace, props)
+
+    def read_registry_model(self, outs: Props) -> Outs | None:
+        return _registries().read_registry_model(self._workspace, outs)
+
+    def forget_registry_model(self, outs: Props) -> None:
+        """Taking a model changed nothing in the registry: nothing to undo."""
+
     def put_endpoint(self, props: Props) -> Outs:
         return endpoints.put_endpoint(self._workspace, props)
 
@@ -109,9 +127,25 @@ class LocalBackend:
     def delete_traffic(self, outs: Props) -> None:
         endpoints.delete_traffic(self._workspace, outs)
 
+    def put_schedule(self, props: Props) -> Outs:
+        return schedules.put_schedule(self._layout, props)
+
+    def read_schedule(self, outs: Props) -> Outs | None:
+        return schedules.read_schedule(self._layout, outs)
+
+    def delete_schedule(self, outs: Props) -> None:
+        schedules.delete_schedule(self._layout, outs)
+
 
 def _models() -> ModuleType:
     """The model registry imports MLflow (seconds of CPU): only a process that handles models pays for it."""
     from components.provider.local import models
 
     return models
+
+
+def _registries() -> ModuleType:
+    """Registries are MLflow model registries too (see `_models`)."""
+    from components.provider.local import registries
+
+    return registries

@@ -36,6 +36,7 @@ from components.provider.local.references import parse_asset_reference
 from components.provider.local.serving import Server, passed_environment, prepare_server
 from components.provider.local.workspace import LocalWorkspace
 from components.provider.props import digest
+from components.provider.registry_uris import registry_model
 
 KEYS = ("primary_key", "secondary_key")
 SERVER_LOG = "server.log"
@@ -99,7 +100,8 @@ def _model(workspace: LocalWorkspace, reference: str, record: dict[str, Any] | N
     `reference` names, its files are those (so an update that only starts a dead server again opens no registry,
     whose MLflow import takes seconds)."""
     served = (record or {}).get("serves") or {}
-    if served.get("model") == reference and parse_asset_reference(reference, subject).version is not None:
+    exact = registry_model(reference) is not None or parse_asset_reference(reference, subject).version is not None
+    if served.get("model") == reference and exact:
         name, version, files = served["model_files"]
         if Path(files).is_dir():
             return name, version, Path(files)

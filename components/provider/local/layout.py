@@ -12,6 +12,8 @@ from pathlib import Path
 
 OWNER_RECORD = "workspace.json"
 """The token of the workspace's creation: a folder without one is not a workspace, and is never taken over."""
+# Beside the stacks' folders under the local root: `<root>/registries/<name>/`, each a model registry of its own.
+REGISTRIES = "registries"
 # An endpoint's folder (endpoints/<name>/): its router's record (port, key digests), its traffic, its deployments' folders.
 ENDPOINT_RECORD = "endpoint.json"
 TRAFFIC_RECORD = "traffic.json"
@@ -34,6 +36,7 @@ WRITTEN = (
     "jobs",
     "models",
     "endpoints",
+    "schedules",
 )
 
 
@@ -118,6 +121,14 @@ class Layout:
     def deployment_dir(self, endpoint: str, name: str) -> Path:
         """The deployment's record; its scoring server's run folder."""
         return self.endpoint_dir(endpoint) / DEPLOYMENTS / name
+
+    def schedule_record(self, name: str) -> Path:
+        """A schedule's record: its trigger and the job it runs (the local target never fires it)."""
+        return self.path / "schedules" / f"{name}.json"
+
+    def registry(self, name: str) -> Layout:
+        """The local registry `name`, beside this workspace's folder (`<local.root>/registries/<name>/`)."""
+        return Layout(str(Path(self.root).parent / REGISTRIES / name), self.base)
 
     def shown(self, path: Path) -> str:
         """A path inside the workspace as outputs report it."""

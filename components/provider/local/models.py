@@ -28,6 +28,7 @@ from components.provider.local.records import read_record
 from components.provider.local.references import parse_asset_reference
 from components.provider.local.workspace import LocalWorkspace
 from components.provider.props import definition_digest
+from components.provider.registry_uris import registry_model
 
 JOB_TAG = "azureml.job_name"
 OUTPUT_TAG = "azureml.output"
@@ -147,7 +148,13 @@ def _outs(version: ModelVersion) -> Outs:
 
 
 def model_files(workspace: LocalWorkspace, reference: str, subject: str) -> tuple[str, str, Path]:
-    """The name, version and files of the version an `azureml:<name>:<version>` (or `@latest`) reference names."""
+    """The name, version and files of the version an `azureml:<name>:<version>` (or `@latest`) reference names, or a
+    registry's `azureml://registries/<registry>/models/<name>/versions/<version>`."""
+    shared = registry_model(reference)
+    if shared is not None:
+        from components.provider.local.registries import registry_model_folder
+
+        return shared.name, shared.version, registry_model_folder(workspace, shared, subject)
     wanted = parse_asset_reference(reference, subject)
     if wanted.version is not None:
         version = _get(workspace, wanted.name, wanted.version)

@@ -36,6 +36,7 @@ class LocalWorkspace:
         self.pools = ComputePools(self.layout.compute, int(workspace.get("concurrency") or os.cpu_count() or 1))
         self.tracking = RemoteTracking(self.layout)
         self._registry: MlflowClient | None = None
+        self._registries: dict[str, MlflowClient] = {}
         self._lock = threading.Lock()
 
     @property
@@ -47,6 +48,15 @@ class LocalWorkspace:
 
                 self._registry = Tracking(self.layout).client
             return self._registry
+
+    def shared_registry(self, name: str) -> MlflowClient:
+        """The local registry `name` (beside the stacks' folders: `Layout.registry`), opened in this process on first use."""
+        with self._lock:
+            if name not in self._registries:
+                from components.provider.local.tracking import Tracking
+
+                self._registries[name] = Tracking(self.layout.registry(name)).client
+            return self._registries[name]
 
     def close(self) -> None:
         """Let go of the store before its folder is removed: the service's connections, and this process's."""

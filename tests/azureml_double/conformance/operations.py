@@ -19,6 +19,12 @@ WORKSPACE_PREFIX = re.compile(
     r"/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)?$",
     re.IGNORECASE,
 )
+# A registry's calls, on its regional management front end (the registry discovery answer names it).
+REGISTRY_PREFIX = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.MachineLearningServices"
+    r"/registries/(?P<registry>[^/]+)(?P<rest>/.*)$",
+    re.IGNORECASE,
+)
 HISTORY_PREFIX = re.compile(
     r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?:/experiments/[^/]+)?(?P<rest>/.*)$",
@@ -32,12 +38,15 @@ PREVIEW_2024_10 = ("2024-10-01-preview",)  # workspaces and datastores
 # create first reads its endpoint through the deployments' client.
 ENDPOINTS = ("2022-02-01-preview",)
 DEPLOYMENTS = ("2023-04-01-preview",)
+SCHEDULES = ("2023-06-01-preview",)
+# azure-ai-ml sends every registry call at the registry data plane's api-version (_registry_utils.py).
+REGISTRY_DATAPLANE = ("2021-10-01-dataplanepreview",)
 
 
 @dataclass(frozen=True)
 class Operation:
     method: str
-    template: str  # "…" stands for the workspace's ARM id, "history:" for the run-history workspace prefix
+    template: str  # "…" stands for the workspace's ARM id, "history:" for the run-history workspace prefix, "registry:" for a registry's
     api_versions: tuple[str, ...]  # what azure-ai-ml 1.35.2 sends; () = no api-version (run history, discovery)
     used_by: str  # the provider call that makes it
 
@@ -48,7 +57,10 @@ class Operation:
 
     @property
     def scope(self) -> str:
-        return "history" if self.template.startswith("history:") else "workspace" if self.template.startswith("…") else "host"
+        for prefix in ("history", "registry"):
+            if self.template.startswith(f"{prefix}:"):
+                return prefix
+        return "workspace" if self.template.startswith("…") else "host"
 
     def label(self) -> str:
         return f"{self.method} {self.template}"
@@ -97,10 +109,22 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: wait, read"),
     Operation("DELETE", "…/onlineEndpoints/{name}/deployments/{deployment}", DEPLOYMENTS, "deployments: delete_deployment"),
     Operation("POST", "…/onlineEndpoints/{name}/deployments/{deployment}/getLogs", DEPLOYMENTS, "deployments: a failure's log"),
+    Operation("PUT", "…/schedules/{name}", SCHEDULES, "schedules: put_schedule, and delete_schedule's disable (schedules.begin_disable)"),
+    Operation("GET", "…/schedules/{name}", SCHEDULES, "schedules: wait, read, and the read before a disable"),
+    Operation("DELETE", "…/schedules/{name}", SCHEDULES, "schedules: delete_schedule"),
+    Operation("GET", "/registrymanagement/v1.0/registries/{name}/discovery", (), "registries: where a registry is (each registry client)"),
+    Operation("GET", "registry:/models/{name}/versions", REGISTRY_DATAPLANE, "models.share: the latest version's properties"),
+    Operation("GET", "registry:/models/{name}/versions/{version}", REGISTRY_DATAPLANE, "registries: a version there (share, take, read)"),
+    Operation("POST", "registry:/import", REGISTRY_DATAPLANE, "models.share: the workspace version imported"),
 )
 
 # The long-running-operation status a provider call polls: the URL comes from an earlier answer's header.
-LRO_POLL = Operation("GET", "{Location of an earlier answer}", (), "begin_cancel, online endpoints and deployments: their operations")
+LRO_POLL = Operation(
+    "GET",
+    "{Location of an earlier answer}",
+    (),
+    "begin_cancel, online endpoints, deployments and schedules, a registry's import: their operations",
+)
 LRO_HEADERS = ("Location", "Azure-AsyncOperation")
 
 
@@ -123,11 +147,12 @@ def find_operation(method: str, path: str) -> Operation | None:
 def _relative(scope: str, path: str) -> str | None:
     if scope == "host":
         return path
-    match = (HISTORY_PREFIX if scope == "history" else WORKSPACE_PREFIX).match(path)
+    prefix = {"history": HISTORY_PREFIX, "registry": REGISTRY_PREFIX}.get(scope, WORKSPACE_PREFIX)
+    match = prefix.match(path)
     if match is None:
         return None
     rest = match.group("rest") or ""
-    return rest if scope == "history" else "…" + rest
+    return "…" + rest if scope == "workspace" else rest
 
 
 def replay_api_version(operation: Operation, recorded: str | None) -> str | None:

@@ -37,6 +37,9 @@ def apply_seeds(double: AzureMLDouble, client: DoubleClient, seeds: list[Seed], 
         if seed.kind == "computes":
             _seed_compute(double, seed)
             continue
+        if seed.kind == "registries":
+            _seed_registry(double, seed)
+            continue
         if seed.kind == "jobs":
             notes += _seed_job(double, client, seed, rewriter)
             continue
@@ -78,6 +81,13 @@ def _seed_compute(double: AzureMLDouble, seed: Seed) -> None:
     add_compute = getattr(double, "add_compute", None)
     if add_compute is not None:
         add_compute(seed.name)
+
+
+def _seed_registry(double: AzureMLDouble, seed: Seed) -> None:
+    """Registries are made outside the workspace (ARM, azure-native): through the double's control, in the recorded region."""
+    add_registry = getattr(double, "add_registry", None)
+    if add_registry is not None:
+        add_registry(seed.name, str((seed.properties or {}).get("location") or "westeurope"))
 
 
 def _seed_credentials_type(double: AzureMLDouble, seed: Seed) -> None:

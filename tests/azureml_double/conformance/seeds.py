@@ -6,6 +6,7 @@
   job submitted again under its name, which answers the job as it is, e.g. Completed);
 * resources an out-of-scope PUT created (named as its answer names them: the service names some versions itself)
   or an out-of-scope GET of one resource returned;
+* registries the recording found through their discovery endpoint;
 * resources an accepted request references (compute, environment, code, data, component, datastore ids in its
   body). A rejected request's references are seeded too, except those its error names: the error is about them.
 * what a seed itself references.
@@ -25,7 +26,7 @@ from typing import Any
 from tests.azureml_double.conformance.recording import Exchange
 
 # Kinds a seed can create, and the ARM id of one resource of each kind (jobs last: they name the others).
-SEEDABLE = ("computes", "datastores", "codes", "environments", "data", "models", "components", "jobs")
+SEEDABLE = ("registries", "computes", "datastores", "codes", "environments", "data", "models", "components", "jobs")
 # Kinds whose resources are not versions; jobs are seeded only when a PUT shows they existed before.
 _UNVERSIONED = ("computes", "datastores")
 _RESOURCE = re.compile(
@@ -33,6 +34,8 @@ _RESOURCE = re.compile(
     r"/(?P<kind>" + "|".join(SEEDABLE) + r")/(?P<name>[^/?\s\"']+)(?:/versions/(?P<version>[^/?\s\"']+))?",
     re.IGNORECASE,
 )
+# A registry the recording found through discovery existed before it (registries are made outside the workspace).
+_REGISTRY_DISCOVERY = re.compile(r"^/registrymanagement/v1\.0/registries/(?P<name>[^/]+)/discovery$", re.IGNORECASE)
 _DATASTORE_URI = re.compile(r"azureml://(?:subscriptions/[^/]+/resourcegroups/[^/]+/workspaces/[^/]+/)?datastores/(?P<name>[^/]+)/", re.I)
 
 
@@ -73,6 +76,11 @@ def plan_seeds(exchanges: list[Exchange], in_scope: set[int]) -> list[Seed]:
                 created.add(made.key)
             elif made is not None and made.kind != "jobs" and isinstance(exchange.body, dict):
                 add(_shown(made, exchange.body, f"created by out-of-scope #{exchange.index}", exchange))
+        discovered = _REGISTRY_DISCOVERY.match(exchange.path) if exchange.method == "GET" and exchange.succeeded else None
+        if discovered is not None and isinstance(exchange.body, dict):
+            found = {"location": exchange.body.get("primaryRegion")}
+            add(Seed("registries", discovered["name"], None, found, f"discovered by #{exchange.index}"))
+            continue
         if exchange.method == "GET" and exchange.succeeded and isinstance(exchange.body, dict):
             shown = [exchange.body] if scoped or "value" not in exchange.body else []
             if scoped:

@@ -90,5 +90,6 @@ def test_everything_the_layout_places_is_among_what_destroy_removes(tmp_path: Pa
         layout.model_dir("model", "job"),
         layout.component_record("component", "1"),
         layout.compute,
+        layout.schedule_record("schedule"),
     ]
     assert {path.relative_to(layout.path).parts[0] for path in placed} <= set(WRITTEN)
