@@ -15,7 +15,7 @@ from mlflow import MlflowClient
 
 from components.provider.local.backend import LocalBackend
 from components.provider.local.errors import NotFoundLocallyError
-from components.provider.local.models import model_folder
+from components.provider.local.models import model_files
 from components.provider.local.registries import CONTENT_TAG
 from tests.provider.local.builders import NewBackend, workspace_props
 
@@ -94,8 +94,8 @@ def test_another_stack_takes_the_version_and_serves_it_from_the_registry(stacks:
     taken = {"workspace": serve, "registry": "shared", "name": "clf", "version": shared["registry_version"]}
     assert serve_backend.resolve_registry_model(taken) == {"uri": shared["uri"]}
     assert serve_backend.read_registry_model(taken) == {"uri": shared["uri"]}
-    folder = model_folder(serve_backend._workspace, shared["uri"], "deployment e/blue")
-    assert (folder / "model.pkl").read_text() == "weights-a"
+    name, version, folder = model_files(serve_backend._workspace, shared["uri"], "deployment e/blue")
+    assert (name, version, (folder / "model.pkl").read_text()) == ("clf", shared["registry_version"], "weights-a")
 
 
 def test_taking_a_version_the_registry_lacks_fails_message_first(stacks: tuple) -> None:
