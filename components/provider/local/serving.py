@@ -36,10 +36,10 @@ from components.provider.local.venvs import VenvSpec, find_interpreter
 
 INFERENCE_SERVER = "azureml-inference-server-http==1.5.1"
 _SCRIPTS = Path(__file__).resolve().parent / "inference"
-LAUNCHER = _SCRIPTS / "loopback_server.py"
-MLFLOW_SCORING_SCRIPT = _SCRIPTS / "mlflow_score.py"
-MODELS = "azureml-models"
-CODE = "code"
+_LAUNCHER = _SCRIPTS / "loopback_server.py"
+_MLFLOW_SCORING_SCRIPT = _SCRIPTS / "mlflow_score.py"
+_MODELS = "azureml-models"
+_CODE = "code"
 # What a server needs of the deployer's environment: no credentials of the deployer's reach a process that outlives it.
 _PASSED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
@@ -56,7 +56,7 @@ class Server:
 
     def command(self, port: int) -> str:
         arguments = ["--entry_script", self.entry_script, "--model_dir", self.model_dir, "--port", str(port)]
-        return f"exec {shlex.join([self.python, str(LAUNCHER), *arguments])}"
+        return f"exec {shlex.join([self.python, str(_LAUNCHER), *arguments])}"
 
     def environment(self, folder: Path) -> dict[str, str]:
         """The deployment's variables, then azmlinfsrv's: its app root, and a home of its own as in a container
@@ -78,7 +78,7 @@ def prepare_server(layout: Layout, props: Props, model: tuple[str, str, Path], f
     definition: Mapping[str, Any] = props.get("definition") or {}
     base_dir = layout.base / props.get("base_dir", ".")
     name, version, files = model
-    model_dir = folder / MODELS / name / version
+    model_dir = folder / _MODELS / name / version
     _link(model_dir, files)
     app_root, entry_script = _scoring_script(layout, definition, base_dir, folder, subject)
     variables = {str(k): str(v) for k, v in (definition.get("environment_variables") or {}).items()}
@@ -122,8 +122,8 @@ def _scoring_script(layout: Layout, definition: Mapping[str, Any], base_dir: Pat
     """The app root and the scoring script: the deployment's, in a snapshot of its code, or ours for an MLflow model."""
     code_configuration = definition.get("code_configuration") or {}
     if not code_configuration:
-        return folder, MLFLOW_SCORING_SCRIPT
-    app_root = folder / CODE
+        return folder, _MLFLOW_SCORING_SCRIPT
+    app_root = folder / _CODE
     snapshot(code_path(code_configuration.get("code"), base_dir, subject), app_root, layout.path)
     script = app_root / str(code_configuration.get("scoring_script") or "")
     if not script.is_file():
