@@ -37,16 +37,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
+from tests.azureml_double.mfe_operations import PROVIDER, delete_headers, operation_path, operation_url, put_headers
 
 if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
 
 NOT_ENDED = "0001-01-01T00:00:00+00:00"
-PROVIDER = "Microsoft.MachineLearningServices"
 ENDPOINT_TYPE = f"{PROVIDER}/workspaces/onlineEndpoints"
 DEPLOYMENT_TYPE = f"{ENDPOINT_TYPE}/deployments"
 OLD_API = "2022-02-01-preview"  # what azure-ai-ml sends for endpoints; deployments go at 2023-04-01-preview
-_LRO_TIMEOUT = {"x-ms-async-operation-timeout": "PT30M"}
 _PROBE = {"failureThreshold": 30, "successThreshold": 1, "timeout": "PT2S", "period": "PT10S", "initialDelay": "PT10S"}
 # What the service fills in for a deployment that did not say (recorded answers).
 _DEPLOYMENT_DEFAULTS: dict[str, Any] = {
@@ -192,12 +191,12 @@ class OnlineServices:
 
     def operation_status(self, operation_id: str, api: str | None) -> tuple:
         operation = self._operation(operation_id)
-        return 200, operation.view(self._operation_path("mfeOperationsStatus", operation_id)), {}
+        return 200, operation.view(operation_path(self.double, "mfeOperationsStatus", operation_id)), {}
 
     def operation_result(self, operation_id: str, api: str | None) -> tuple:
         operation = self._operation(operation_id)
         if operation.ended is None:
-            return 202, None, self._delete_headers(operation_id, api)
+            return 202, None, delete_headers(self.double, operation_id, api)
         return 200, None, {}
 
     # endpoints -------------------------------------------------------------------------------------
@@ -228,7 +227,7 @@ class OnlineServices:
             "oeidp", self.endpoint_ticks, lambda op: self._endpoint_provisioned(endpoint, op), outcome=script.outcome, error=error
         )
         view = self._endpoint_view(endpoint, api, update=existing is not None)
-        return 201, view, self._put_headers(endpoint.operation, api)
+        return 201, view, put_headers(self.double, endpoint.operation, api)
 
     def _endpoint_provisioned(self, endpoint: _Endpoint, operation: Operation) -> None:
         endpoint.state = operation.outcome
@@ -243,7 +242,7 @@ class OnlineServices:
                 del self.deployments[key]
 
         endpoint.operation = self._start("oeidp", self.endpoint_ticks, gone)
-        return 202, b"null", self._delete_headers(endpoint.operation, api)
+        return 202, b"null", delete_headers(self.double, endpoint.operation, api)
 
     def _check_traffic(self, name: str, props: dict) -> None:
         for key in ("traffic", "mirrorTraffic"):
@@ -253,7 +252,7 @@ class OnlineServices:
 
     def _endpoint_view(self, endpoint: _Endpoint, api: str | None, *, update: bool = False) -> dict:
         sent = endpoint.body.get("properties") or {}
-        own = {"AzureAsyncOperationUri": self._operation_url("mfeOperationsStatus", endpoint.operation, api)}
+        own = {"AzureAsyncOperationUri": operation_url(self.double, "mfeOperationsStatus", endpoint.operation, api)}
         if not update:
             own = {"azureml.onlineendpointid": self.double._id("onlineEndpoints", endpoint.name).lower(), **own}
         succeeded = endpoint.state == "Succeeded"
@@ -335,7 +334,7 @@ class OnlineServices:
         deployment.operation = self._start(
             "odidp", self.deployment_ticks, lambda op: self._deployment_provisioned(deployment, op), outcome=outcome, error=error
         )
-        return 201, self._deployment_view(deployment, api), self._put_headers(deployment.operation, api)
+        return 201, self._deployment_view(deployment, api), put_headers(self.double, deployment.operation, api)
 
     def _deployment_provisioned(self, deployment: _Deployment, operation: Operation) -> None:
         deployment.state = operation.outcome
@@ -350,14 +349,14 @@ class OnlineServices:
             )
         deployment.state = "Deleting"
         deployment.operation = self._start("odidp", self.deployment_ticks, lambda _op: self.deployments.pop((endpoint_name, name), None))
-        return 202, b"null", self._delete_headers(deployment.operation, api)
+        return 202, b"null", delete_headers(self.double, deployment.operation, api)
 
     def _deployment_view(self, deployment: _Deployment, api: str | None) -> dict:
         sent = deployment.body.get("properties") or {}
         properties = {key: copy.deepcopy(sent.get(key, default)) for key, default in _DEPLOYMENT_DEFAULTS.items()}
         properties["properties"] = {
             **(sent.get("properties") or {}),
-            "AzureAsyncOperationUri": self._operation_url("mfeOperationsStatus", deployment.operation, api),
+            "AzureAsyncOperationUri": operation_url(self.double, "mfeOperationsStatus", deployment.operation, api),
         }
         if deployment.provisioned:
             properties["environmentVariables"] = {**properties["environmentVariables"], **self._serving_variables(sent)}
@@ -417,22 +416,6 @@ class OnlineServices:
         if operation is None:
             raise not_found(f"Operation {operation_id} could not be found.")
         return operation
-
-    def _operation_path(self, kind: str, operation_id: str) -> str:
-        region = f"/subscriptions/{self.double.subscription_id}/providers/{PROVIDER}/locations/{self.double.location}"
-        return f"{region}/{kind}/{operation_id}"
-
-    def _operation_url(self, kind: str, operation_id: str, api: str | None) -> str:
-        from tests.azureml_double.server import ARM_HOST
-
-        return f"{ARM_HOST}{self._operation_path(kind, operation_id)}?api-version={api}"
-
-    def _put_headers(self, operation_id: str, api: str | None) -> dict:
-        return {"Azure-AsyncOperation": self._operation_url("mfeOperationsStatus", operation_id, api), **_LRO_TIMEOUT}
-
-    def _delete_headers(self, operation_id: str, api: str | None) -> dict:
-        location = self._operation_url("mfeOperationResults", operation_id, api)
-        return {**self._put_headers(operation_id, api), "Location": location}
 
     @staticmethod
     def _system_data(created: str, update: bool) -> dict:

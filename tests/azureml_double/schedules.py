@@ -36,13 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 from tests.azureml_double import shapes, validation
 from tests.azureml_double.errors import HttpError, not_found
+from tests.azureml_double.mfe_operations import delete_headers, operation_path, put_headers
 
 if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
 
-PROVIDER = "Microsoft.MachineLearningServices"
 OPERATION_PREFIX = "s:"
-_LRO_TIMEOUT = {"x-ms-async-operation-timeout": "PT30M"}
 
 
 def _iso() -> str:
@@ -122,12 +121,12 @@ class Schedules:
         raise HttpError(405, "MethodNotAllowed", f"{method} on a schedule")
 
     def operation_status(self, operation_id: str) -> tuple:
-        return 200, self._operation(operation_id).view(self._operation_path("mfeOperationResults", operation_id)), {}
+        return 200, self._operation(operation_id).view(operation_path(self.double, "mfeOperationResults", operation_id)), {}
 
     def operation_result(self, operation_id: str, api: str | None) -> tuple:
         operation = self._operation(operation_id)
         if operation.ended is None:
-            return 202, None, self._delete_headers(operation_id, api)
+            return 202, None, delete_headers(self.double, operation_id, api)
         return 200, None, {}
 
     # schedules -------------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ class Schedules:
         answer = self._properties(schedule)
         if existing is None:
             answer = self._as_created(answer, job if isinstance(job, dict) else {})
-        return 201, {"properties": answer}, self._put_headers(schedule.operation, api)
+        return 201, {"properties": answer}, put_headers(self.double, schedule.operation, api)
 
     def _delete(self, schedule: _Schedule, api: str | None) -> tuple:
         if schedule.properties["isEnabled"]:
@@ -163,7 +162,7 @@ class Schedules:
             operation = self._start("Deleting", lambda _op: None, error=error)
         else:
             operation = self._start("Deleting", lambda _op: self.schedules.pop(schedule.name, None))
-        return 202, b"null", self._delete_headers(operation, api)
+        return 202, b"null", delete_headers(self.double, operation, api)
 
     def _trigger(self, schedule: _Schedule) -> tuple:
         """Run the schedule's job now, under a name of its own, as a fire of the trigger does."""
@@ -244,17 +243,3 @@ class Schedules:
         if operation is None:
             raise not_found(f"Operation {operation_id} could not be found.")
         return operation
-
-    def _operation_path(self, kind: str, operation_id: str) -> str:
-        return f"/subscriptions/{self.double.subscription_id}/providers/{PROVIDER}/locations/{self.double.location}/{kind}/{operation_id}"
-
-    def _operation_url(self, kind: str, operation_id: str, api: str | None) -> str:
-        from tests.azureml_double.server import ARM_HOST
-
-        return f"{ARM_HOST}{self._operation_path(kind, operation_id)}?api-version={api}"
-
-    def _put_headers(self, operation_id: str, api: str | None) -> dict:
-        return {"Azure-AsyncOperation": self._operation_url("mfeOperationsStatus", operation_id, api), **_LRO_TIMEOUT}
-
-    def _delete_headers(self, operation_id: str, api: str | None) -> dict:
-        return {**self._put_headers(operation_id, api), "Location": self._operation_url("mfeOperationResults", operation_id, api)}
