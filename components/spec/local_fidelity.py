@@ -148,7 +148,6 @@ def _step_lookup(step: PipelineStep, prefix: str) -> Lookup:
 # not honour. `instance_type` is not among them: the schema requires it, so a warning could never be acted on.
 _IGNORED_ON_DEPLOYMENTS = {
     "scale_settings": "one scoring process serves the deployment; nothing scales",
-    "request_settings": "the local scoring server applies no request timeout or concurrency limit",
     "liveness_probe": "the local server is checked once, when it starts",
     "readiness_probe": "the local server is checked once, when it starts",
     "app_insights_enabled": "no Application Insights here; the server's log is its folder's server.log",
@@ -157,9 +156,19 @@ _IGNORED_ON_DEPLOYMENTS = {
 }
 
 
+# `request_timeout_ms` is honoured: the local server's scoring timeout (components/provider/local/serving.py).
+_IGNORED_REQUEST_SETTINGS = {
+    "max_concurrent_requests_per_instance": "no cap on requests at once (azmlinfsrv's workers: WORKER_COUNT in environment_variables)",
+    "max_queue_wait_ms": "no request queue here",
+}
+
+
 def deployment_unhonoured_locally(definition: Mapping[str, Any]) -> Iterator[str]:
     """`<field>: <why>` for every field of an online deployment a local scoring server cannot honour."""
     yield from _named(definition, _IGNORED_ON_DEPLOYMENTS, "")
+    request_settings = definition.get("request_settings")
+    if isinstance(request_settings, Mapping):
+        yield from _named(request_settings, _IGNORED_REQUEST_SETTINGS, "request_settings.")
     instances = definition.get("instance_count") or 1
     if isinstance(instances, int) and instances > 1:
         yield f"instance_count: one scoring process serves the deployment, not {instances} instances"

@@ -243,6 +243,7 @@ def test_what_only_azure_ml_honours_on_a_deployment_is_named_with_the_stack_and_
     where = f"stacks/Pulumi.local.yaml: {deployment}: "
     assert [w.removeprefix(where) for w in warned if w.startswith(where)] == [
         "scale_settings: one scoring process serves the deployment; nothing scales (the local target ignores it)",
-        "request_settings: the local scoring server applies no request timeout or concurrency limit (the local target ignores it)",
+        "request_settings.max_concurrent_requests_per_instance: no cap on requests at once "
+        "(azmlinfsrv's workers: WORKER_COUNT in environment_variables) (the local target ignores it)",
         "instance_count: one scoring process serves the deployment, not 3 instances (the local target ignores it)",
     ]

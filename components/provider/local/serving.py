@@ -40,6 +40,7 @@ _LAUNCHER = _SCRIPTS / "loopback_server.py"
 _MLFLOW_SCORING_SCRIPT = _SCRIPTS / "mlflow_score.py"
 _MODELS = "azureml-models"
 _CODE = "code"
+_SCORING_TIMEOUT = "SCORING_TIMEOUT_MS"
 # What a server needs of the deployer's environment: no credentials of the deployer's reach a process that outlives it.
 _PASSED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
@@ -81,9 +82,22 @@ def prepare_server(layout: Layout, props: Props, model: tuple[str, str, Path], f
     model_dir = folder / _MODELS / name / version
     _link(model_dir, files)
     app_root, entry_script = _scoring_script(layout, definition, base_dir, folder, subject)
-    variables = {str(k): str(v) for k, v in (definition.get("environment_variables") or {}).items()}
+    variables = server_variables(definition)
     python = built(with_inference_server(_environment(layout, definition, base_dir, files, subject)), subject).python
     return Server(python, str(entry_script), str(app_root), str(model_dir), variables)
+
+
+def server_variables(definition: Mapping[str, Any]) -> dict[str, str]:
+    """The deployment's `environment_variables`, and its `request_settings.request_timeout_ms` as azmlinfsrv's
+    SCORING_TIMEOUT_MS (the scoring timeout the setting is on Azure ML:
+    https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-managed-online#requestsettings),
+    unless the variables set it themselves."""
+    variables = {str(k): str(v) for k, v in (definition.get("environment_variables") or {}).items()}
+    request_settings = definition.get("request_settings")
+    timeout = request_settings.get("request_timeout_ms") if isinstance(request_settings, Mapping) else None
+    if timeout is not None:
+        variables.setdefault(_SCORING_TIMEOUT, str(int(timeout)))
+    return variables
 
 
 def _environment(layout: Layout, definition: Mapping[str, Any], base_dir: Path, model_files: Path, subject: str) -> VenvSpec:

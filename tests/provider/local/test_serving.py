@@ -8,7 +8,7 @@ import yaml
 
 from components.provider.local.environments import environment_spec
 from components.provider.local.layout import Layout
-from components.provider.local.serving import INFERENCE_SERVER, model_environment, with_inference_server
+from components.provider.local.serving import INFERENCE_SERVER, model_environment, server_variables, with_inference_server
 from components.provider.local.venvs import VenvSpec, stack_interpreter
 
 CONDA = {"dependencies": ["python=3.11", "pip<=23.2.1", {"pip": ["mlflow==3.17.2", "scikit-learn==1.9.1"]}]}
@@ -39,3 +39,10 @@ def test_a_curated_or_registry_environment_is_not_built_here(tmp_path: Path) -> 
     layout = Layout(str(tmp_path))
     for environment in ("azureml:AzureML-sklearn-1.5-ubuntu22.04-py39-cpu:1", "azureml://registries/azureml/environments/e/versions/1"):
         assert environment_spec(layout, environment, tmp_path, "deployment e/blue") is None
+
+
+def test_a_request_timeout_is_the_servers_scoring_timeout_unless_the_variables_set_one() -> None:
+    timed = {"request_settings": {"request_timeout_ms": 3000.0}, "environment_variables": {"WORKER_COUNT": 2}}
+    assert server_variables(timed) == {"WORKER_COUNT": "2", "SCORING_TIMEOUT_MS": "3000"}
+    assert server_variables({**timed, "environment_variables": {"SCORING_TIMEOUT_MS": "9000"}}) == {"SCORING_TIMEOUT_MS": "9000"}
+    assert server_variables({"request_settings": {"max_concurrent_requests_per_instance": 2}}) == {}
