@@ -7,7 +7,9 @@ As recorded for online endpoints, deployments and schedules (`online_services/`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from tests.azureml_double.errors import not_found
 
 if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
@@ -16,6 +18,7 @@ PROVIDER = "Microsoft.MachineLearningServices"
 STATUS = "mfeOperationsStatus"
 RESULTS = "mfeOperationResults"
 _LRO_TIMEOUT = {"x-ms-async-operation-timeout": "PT30M"}
+OperationT = TypeVar("OperationT", bound="Ticking")
 
 
 def operation_path(double: AzureMLDouble, kind: str, operation_id: str) -> str:
@@ -35,3 +38,34 @@ def put_headers(double: AzureMLDouble, operation_id: str, api: str | None) -> di
 
 def delete_headers(double: AzureMLDouble, operation_id: str, api: str | None) -> dict[str, str]:
     return {**put_headers(double, operation_id, api), "Location": operation_url(double, RESULTS, operation_id, api)}
+
+
+class Ticking(Protocol):
+    def tick(self) -> None: ...
+
+
+class OperationBook(Generic[OperationT]):
+    """The operations one kind of resource started, by id: each moves a step per tick of the double's clock."""
+
+    def __init__(self, double: AzureMLDouble) -> None:
+        self._double = double
+        self._by_id: dict[str, OperationT] = {}
+
+    def add(self, operation_id: str, operation: OperationT) -> str:
+        self._by_id[operation_id] = operation
+        return operation_id
+
+    def get(self, operation_id: str) -> OperationT:
+        operation = self._by_id.get(operation_id)
+        if operation is None:
+            raise not_found(f"Operation {operation_id} could not be found.")
+        return operation
+
+    def tick(self) -> None:
+        for operation in list(self._by_id.values()):
+            operation.tick()
+
+    def advance_on_read(self, operation_id: str) -> None:
+        """With the double's `auto_tick` (as for jobs), each read of a resource moves its operation one step first."""
+        if self._double.auto_tick and operation_id in self._by_id:
+            self._by_id[operation_id].tick()

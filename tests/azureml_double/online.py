@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.azureml_double.errors import HttpError, bad_argument, not_found
-from tests.azureml_double.mfe_operations import PROVIDER, delete_headers, operation_path, operation_url, put_headers
+from tests.azureml_double.mfe_operations import PROVIDER, OperationBook, delete_headers, operation_path, operation_url, put_headers
 
 if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
@@ -151,7 +151,7 @@ class OnlineServices:
         self.double = double
         self.endpoints: dict[str, _Endpoint] = {}
         self.deployments: dict[tuple[str, str], _Deployment] = {}
-        self.operations: dict[str, Operation] = {}
+        self.operations: OperationBook[Operation] = OperationBook(double)
         self.endpoint_ticks = 2  # recorded: two polls Updating, then Succeeded
         self.deployment_ticks = 3  # recorded: minutes of Updating
         self._scripts: dict[tuple[str, str], ProvisioningScript] = {}  # by (endpoint, deployment); an endpoint's: (endpoint, "")
@@ -168,8 +168,7 @@ class OnlineServices:
         return script
 
     def tick(self) -> None:
-        for operation in list(self.operations.values()):
-            operation.tick()
+        self.operations.tick()
 
     # routing ---------------------------------------------------------------------------------------
     def route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
@@ -190,11 +189,11 @@ class OnlineServices:
         raise HttpError(404, "NotFound", f"onlineEndpoints/{'/'.join(parts)}")
 
     def operation_status(self, operation_id: str, api: str | None) -> tuple:
-        operation = self._operation(operation_id)
+        operation = self.operations.get(operation_id)
         return 200, operation.view(operation_path(self.double, "mfeOperationsStatus", operation_id)), {}
 
     def operation_result(self, operation_id: str, api: str | None) -> tuple:
-        operation = self._operation(operation_id)
+        operation = self.operations.get(operation_id)
         if operation.ended is None:
             return 202, None, delete_headers(self.double, operation_id, api)
         return 200, None, {}
@@ -202,7 +201,7 @@ class OnlineServices:
     # endpoints -------------------------------------------------------------------------------------
     def _endpoint_route(self, method: str, name: str, api: str | None, body: Any) -> tuple:
         if method == "GET":
-            self._advance_on_read(self._endpoint(name).operation)
+            self.operations.advance_on_read(self._endpoint(name).operation)
             return 200, self._endpoint_view(self._endpoint(name), api), {}
         if method == "PUT":
             return self._put_endpoint(name, dict(body or {}), api)
@@ -307,7 +306,7 @@ class OnlineServices:
         if rest:
             raise HttpError(404, "NotFound", f"deployments/{'/'.join(parts)}")
         if method == "GET":
-            self._advance_on_read(self._deployment(endpoint_name, name).operation)
+            self.operations.advance_on_read(self._deployment(endpoint_name, name).operation)
             return 200, self._deployment_view(self._deployment(endpoint_name, name), api), {}
         if method == "PUT":
             return self._put_deployment(endpoint_name, name, dict(body or {}), api)
@@ -403,19 +402,7 @@ class OnlineServices:
     # operations ------------------------------------------------------------------------------------
     def _start(self, prefix: str, ticks: int, on_end: Callable[[Operation], None], **outcome: Any) -> str:
         operation_id = f"{prefix}:{self.double.workspace_id}:{uuid.uuid4()}"
-        self.operations[operation_id] = Operation(operation_id, ticks, on_end=on_end, **outcome)
-        return operation_id
-
-    def _advance_on_read(self, operation_id: str) -> None:
-        """With the double's `auto_tick` (as for jobs), each read of a resource moves its operation one step first."""
-        if self.double.auto_tick and operation_id in self.operations:
-            self.operations[operation_id].tick()
-
-    def _operation(self, operation_id: str) -> Operation:
-        operation = self.operations.get(operation_id)
-        if operation is None:
-            raise not_found(f"Operation {operation_id} could not be found.")
-        return operation
+        return self.operations.add(operation_id, Operation(operation_id, ticks, on_end=on_end, **outcome))
 
     @staticmethod
     def _system_data(created: str, update: bool) -> dict:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.azureml_double import shapes, validation
 from tests.azureml_double.errors import HttpError, not_found
-from tests.azureml_double.mfe_operations import delete_headers, operation_path, put_headers
+from tests.azureml_double.mfe_operations import OperationBook, delete_headers, operation_path, put_headers
 
 if TYPE_CHECKING:
     from tests.azureml_double.server import AzureMLDouble
@@ -89,12 +89,11 @@ class Schedules:
     def __init__(self, double: AzureMLDouble) -> None:
         self.double = double
         self.schedules: dict[str, _Schedule] = {}
-        self.operations: dict[str, _Operation] = {}
+        self.operations: OperationBook[_Operation] = OperationBook(double)
         self.ticks = 2  # recorded: one poll Creating, then Succeeded
 
     def tick(self) -> None:
-        for operation in list(self.operations.values()):
-            operation.tick()
+        self.operations.tick()
 
     # routing ---------------------------------------------------------------------------------------
     def route(self, method: str, parts: list[str], query: dict, body: Any) -> tuple:
@@ -111,8 +110,7 @@ class Schedules:
             raise HttpError(404, "NotFound", f"schedules/{'/'.join(parts)}")
         if method == "GET":
             schedule = self._schedule(name)
-            if self.double.auto_tick and schedule.operation in self.operations:
-                self.operations[schedule.operation].tick()
+            self.operations.advance_on_read(schedule.operation)
             return 200, self._view(self._schedule(name)), {}
         if method == "PUT":
             return self._put(name, dict(body or {}), api)
@@ -121,10 +119,10 @@ class Schedules:
         raise HttpError(405, "MethodNotAllowed", f"{method} on a schedule")
 
     def operation_status(self, operation_id: str) -> tuple:
-        return 200, self._operation(operation_id).view(operation_path(self.double, "mfeOperationResults", operation_id)), {}
+        return 200, self.operations.get(operation_id).view(operation_path(self.double, "mfeOperationResults", operation_id)), {}
 
     def operation_result(self, operation_id: str, api: str | None) -> tuple:
-        operation = self._operation(operation_id)
+        operation = self.operations.get(operation_id)
         if operation.ended is None:
             return 202, None, delete_headers(self.double, operation_id, api)
         return 200, None, {}
@@ -235,11 +233,4 @@ class Schedules:
     # operations ------------------------------------------------------------------------------------
     def _start(self, running: str, on_end: Any, error: dict | None = None) -> str:
         operation_id = f"{OPERATION_PREFIX}{self.double.workspace_id}:{secrets.token_urlsafe(32)}"
-        self.operations[operation_id] = _Operation(operation_id, running, self.ticks, on_end, error)
-        return operation_id
-
-    def _operation(self, operation_id: str) -> _Operation:
-        operation = self.operations.get(operation_id)
-        if operation is None:
-            raise not_found(f"Operation {operation_id} could not be found.")
-        return operation
+        return self.operations.add(operation_id, _Operation(operation_id, running, self.ticks, on_end, error))
